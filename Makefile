@@ -1,0 +1,59 @@
+# Newsdesk: `make run` serves the app with sample data, `make test` runs the tests.
+# Both set up everything first: a virtualenv under .venv and, when DATABASE_URL is
+# unset, an embedded PostgreSQL under .pgdata (left running; `make db-stop` stops it).
+
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SHARED_CSV := ../shared/corpus/news-articles-2016-2017.csv
+
+# A Python >= 3.12: the first that works of the usual names, then pyenv's and /usr's.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
+	$$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do \
+	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	  && { command -v $$p; break; }; done)
+
+.PHONY: install run test test-fast lint format migrations-check check-deploy bench db-stop clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Newsdesk needs Python 3.12 or newer, and none was found (python3 is $$(python3 --version 2>&1))."; \
+	  echo "Install one (e.g. 'apt-get install python3.12' or 'pyenv install 3.12'), or run 'make PYTHON=/path/to/python3.12 ...'."; \
+	  exit 1; fi
+	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py import_articles tests/fixtures/sample
+	@if [ -f "$(SHARED_CSV)" ]; then DJANGO_DEBUG=1 $(PY) manage.py import_articles "$(SHARED_CSV)" || true; fi
+	DJANGO_DEBUG=1 $(PY) manage.py demo_account
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+db-stop: install
+	$(PY) -c 'from pathlib import Path; from newsdesk.embedded_db import stop_embedded_database as s; print("stopped" if s(Path(".pgdata")) else "not running")'
+
+clean: db-stop
+	rm -rf $(VENV) .pgdata staticfiles

@@ -1,0 +1,75 @@
+"""manage.py import_articles PATH [PATH ...]: load text exports, CSV and JSON Lines."""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from articles import loader
+from articles.importing import ParseError, iter_records
+
+
+class Command(BaseCommand):
+    help = (
+        "Import news articles from files, folders (recursively) and glob patterns: "
+        "text exports (.txt), CSV (.csv) and JSON Lines (.jsonl). Re-importing is safe: "
+        "unchanged articles are left alone and corrected ones updated, keeping their tags."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            metavar="PATH",
+            help="A file, a folder (searched recursively) or a glob pattern such as 'data/*.csv'.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Parse and validate everything and report what would change; write nothing.",
+        )
+        parser.add_argument(
+            "--max-bytes",
+            type=int,
+            default=settings.NEWSDESK_IMPORT_MAX_BYTES,
+            help="Refuse files larger than this many bytes (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--no-progress",
+            action="store_true",
+            help="Hide the progress bar (it is shown only on a terminal anyway).",
+        )
+
+    def handle(self, *paths, dry_run, max_bytes, no_progress, verbosity, **options):
+        records = iter_records(paths, max_bytes=max_bytes)
+        # tqdm disables itself when stderr is not a terminal (disable=None).
+        progress = tqdm(
+            unit=" articles",
+            desc="Importing",
+            disable=True if no_progress else None,
+            file=sys.stderr,
+            dynamic_ncols=True,
+        )
+
+        def on_record(record):
+            progress.update(1)
+            if isinstance(record, ParseError):
+                progress.write(self.style.ERROR(f"error: {record}"), file=self.stderr._out)
+
+        with progress:
+            report = loader.load(records, dry_run=dry_run, on_record=on_record)
+
+        summary = report.summary(dry_run=dry_run)
+        if report.failed:
+            self.stdout.write(self.style.WARNING(summary))
+            raise CommandError(
+                f"{report.failed} record(s) could not be imported (listed above); "
+                "the others were imported."
+                if not dry_run
+                else f"{report.failed} record(s) would fail (listed above).",
+                returncode=1,
+            )
+        self.stdout.write(self.style.SUCCESS(summary))
