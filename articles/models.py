@@ -10,10 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-# A copy of "english" whose words pass through unaccent first (migration 0002), so that
-# "Zelenskíy" and "Zelenskiy" meet. A constant config keeps the generated column immutable.
-SEARCH_CONFIG = "newsdesk_english"
-
+from articles.querysets import SEARCH_CONFIG, ArticleQuerySet, EntityQuerySet
 
 class Article(models.Model):
     """One published news article, as imported.
@@ -90,6 +87,8 @@ class Article(models.Model):
         "Place", through="PlaceMention", related_name="articles", blank=True
     )
 
+    objects = ArticleQuerySet.as_manager()
+
     class Meta:
         ordering = ["-published_on", "-id"]
         indexes = [
@@ -125,6 +124,8 @@ class Entity(models.Model):
         help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EntityQuerySet.as_manager()
 
     class Meta:
         abstract = True

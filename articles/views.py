@@ -1,36 +1,212 @@
+"""Public pages: read-only, server-rendered, no JavaScript required."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
+from articles import lookups
 from articles.models import Article, Organization, Person, Place
+from articles.querysets import VISIBLE_STATES
+from articles.search import (
+    countries_of,
+    describe_query,
+    is_plain_words,
+    run_search,
+    visible_tag_prefetches,
+)
+
+HOME_ARTICLES = 12
+INDEX_PAGE_SIZE = 60
 
 
+@require_safe
 def home(request):
-    newest = Article.objects.only("title", "source", "published_on")[:20]
-    return render(request, "articles/home.html", {"newest": newest})
+    newest = list(Article.objects.newest_first().defer("body", "blocks", "search_vector")[
+        :HOME_ARTICLES
+    ])
+    latest = Article.objects.order_by("-published_on").values_list("published_on", flat=True)
+    month_articles = Article.objects.none()
+    if latest_day := latest.first():
+        month_articles = Article.objects.filter(
+            published_on__gt=latest_day - timedelta(days=31)
+        )
+    context = {
+        "newest": newest,
+        "top_people": Person.objects.facet(month_articles, limit=8),
+        "top_countries": month_articles.country_facet(limit=8),
+        "article_total": Article.objects.count(),
+    }
+    return render(request, "articles/home.html", context)
 
 
+@require_safe
+def search(request):
+    redirect = _resolve_names(request)
+    if redirect:
+        return redirect
+    result = run_search(request.GET)
+    context = {
+        "result": result,
+        "filterset": result.filterset,
+        "query_parts": describe_query(result.query_text),
+        "query_is_plain": is_plain_words(result.query_text),
+        "chips": _active_filter_chips(result),
+    }
+    return render(request, "articles/search.html", context, status=200 if result.is_valid else 400)
+
+
+def _resolve_names(request):
+    """Turn names typed in the form ("lavrof", "kyiv") into filters, by redirecting.
+
+    The form's `who` and `where` boxes take names; the filters take slugs and codes.
+    The best match is added as a filter; nothing matching leaves a message on the page.
+    """
+    params = request.GET.copy()
+    changed = False
+    for box in ("who", "where"):
+        name = params.pop(box, [""])[-1].strip()
+        if not name:
+            continue
+        changed = True
+        kinds = ("person", "organization") if box == "who" else ("place",)
+        match = lookups.best_match(name, kinds=kinds)
+        if match is None:
+            params.appendlist(f"unmatched_{box}", name[:100])
+            continue
+        if match.kind == "place" and match.country_code and match.is_country:
+            params.appendlist("country", match.country_code)
+        else:
+            params.appendlist(match.kind, match.slug)
+    if not changed:
+        return None
+    params.pop("page", None)
+    return HttpResponseRedirect(f"{reverse('articles:search')}?{params.urlencode()}")
+
+
+def _active_filter_chips(result) -> list[dict]:
+    """Removable chips for each active filter value: label, and the URL without it."""
+    if not result.filterset.is_valid():
+        return []
+    data = result.filterset.form.cleaned_data
+    chips = []
+    for key, label in (("person", "Person"), ("organization", "Organization")):
+        for entity in data.get(key) or []:
+            chips.append({"key": key, "value": entity.slug, "label": f"{label}: {entity.name}"})
+    for country in data.get("country") or []:
+        chips.append({"key": "country", "value": country.country_code,
+                      "label": f"Country: {country.name}"})
+    if place := data.get("place"):
+        chips.append({"key": "place", "value": place.slug, "label": f"Place: {place.name}"})
+    for source in data.get("source") or []:
+        chips.append({"key": "source", "value": source, "label": f"Source: {source}"})
+    for key, label in (("date_from", "From"), ("date_to", "To")):
+        if value := data.get(key):
+            chips.append({"key": key, "value": value.isoformat(), "label": f"{label} {value}"})
+    return chips
+
+
+@require_safe
 def article_detail(request, pk):
-    article = get_object_or_404(Article, pk=pk)
-    return render(request, "articles/article_detail.html", {"article": article})
+    article = get_object_or_404(Article.objects.prefetch_related(*visible_tag_prefetches()), pk=pk)
+    related_titles = [ref["title"] for ref in article.related if ref.get("title")]
+    related_urls = [ref["url"] for ref in article.related if ref.get("url")]
+    ours = {}
+    if related_titles or related_urls:
+        for match in Article.objects.filter(
+            Q(title__in=related_titles) | Q(url__in=related_urls)
+        ).only("title", "url"):
+            ours.setdefault(match.title, match)
+            if match.url:
+                ours.setdefault(match.url, match)
+    related = [
+        {**ref, "ours": ours.get(ref.get("url")) or ours.get(ref.get("title"))}
+        for ref in article.related
+    ]
+    context = {
+        "article": article,
+        "related": related,
+        "countries": countries_of(article),
+        "coverage": Article.objects.related_coverage(article, limit=6),
+    }
+    return render(request, "articles/article_detail.html", context)
 
 
-def _entity_page(request, entity):
-    articles = entity.articles.only("title", "source", "published_on")[:50]
-    return render(request, "articles/entity_detail.html", {"entity": entity, "articles": articles})
+def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: str):
+    params = request.GET.copy()
+    params.setlist(scope_param, [scope_value])
+    result = run_search(params)
+    context = {
+        "entity": entity,
+        "kind": kind,
+        "result": result,
+        "filterset": result.filterset,
+        "article_count": entity.article_count,
+        "co_mentions": lookups.co_mentioned(entity, limit=10),
+        "chips": [chip for chip in _active_filter_chips(result) if chip["key"] != scope_param],
+    }
+    return render(request, "articles/entity_detail.html", context,
+                  status=200 if result.is_valid else 400)
 
 
+def _get_entity(model, **lookup):
+    entities = model.objects.with_article_counts().select_related("country")
+    return get_object_or_404(entities, **lookup)
+
+
+@require_safe
 def person_detail(request, slug):
-    return _entity_page(request, get_object_or_404(Person, slug=slug))
+    person = _get_entity(Person, slug=slug)
+    return _entity_page(request, person, kind="person", scope_param="person", scope_value=slug)
 
 
+@require_safe
 def organization_detail(request, slug):
-    return _entity_page(request, get_object_or_404(Organization, slug=slug))
-
-
-def place_detail(request, slug):
-    return _entity_page(request, get_object_or_404(Place, slug=slug))
-
-
-def country_detail(request, code):
+    organization = _get_entity(Organization, slug=slug)
     return _entity_page(
-        request, get_object_or_404(Place, kind=Place.Kind.COUNTRY, country_code=code.upper())
+        request, organization, kind="organization", scope_param="organization", scope_value=slug
     )
+
+
+@require_safe
+def place_detail(request, slug):
+    place = _get_entity(Place, slug=slug)
+    if place.kind == Place.Kind.COUNTRY and place.country_code:
+        return HttpResponseRedirect(place.get_absolute_url())
+    return _entity_page(request, place, kind="place", scope_param="place", scope_value=slug)
+
+
+@require_safe
+def country_detail(request, code):
+    if code != code.lower():
+        return HttpResponseRedirect(reverse("articles:country", args=[code.lower()]))
+    country = _get_entity(Place, kind=Place.Kind.COUNTRY, country_code=code.upper())
+    return _entity_page(
+        request, country, kind="country", scope_param="country", scope_value=country.country_code
+    )
+
+
+@require_safe
+def entity_index(request, kind):
+    model, title = {
+        "people": (Person, "People"),
+        "organizations": (Organization, "Organizations"),
+        "countries": (Place, "Countries"),
+    }[kind]
+    entities = model.objects.with_article_counts()
+    if model is Place:
+        entities = entities.filter(kind=Place.Kind.COUNTRY)
+    name = request.GET.get("name", "").replace("\x00", "").strip()[:100]
+    if name:
+        entities = lookups.filter_by_name(entities, name)
+    entities = entities.filter(article_count__gt=0) if not name else entities
+    entities = entities.order_by("-article_count", "name")[:INDEX_PAGE_SIZE]
+    context = {"entities": entities, "kind": kind, "title": title, "name": name,
+               "visible_states": VISIBLE_STATES}
+    return render(request, "articles/entity_index.html", context)
+

@@ -1,0 +1,166 @@
+"""Queries on the archive. Views and filters call these; they never build SQL themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.db import models
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+
+# A copy of "english" whose words pass through unaccent first (migration 0002), so that
+# "Zelenskíy" and "Zelenskiy" meet. A constant config keeps the generated column immutable.
+SEARCH_CONFIG = "newsdesk_english"
+
+# ts_headline markers: characters from Unicode's private use area that no article uses,
+# so the snippet can be HTML-escaped whole and only these turned into <mark> tags.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+
+# ts_rank_cd normalization: 1 divides the rank by 1 + log(document length), so a long
+# article that names a word in passing does not outrank a short one about it.
+RANK_NORMALIZATION = 1
+
+
+# Mentions that count for filters, facets and pages: all but those an editor rejected.
+VISIBLE_STATES = ("suggested", "confirmed")
+
+
+def visible(mentions: models.QuerySet) -> models.QuerySet:
+    return mentions.filter(state__in=VISIBLE_STATES)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def search(self, text: str) -> ArticleQuerySet:
+        """Articles matching web-search syntax `text`, annotated with `rank`.
+
+        websearch_to_tsquery never raises on user input: words must all match,
+        "quoted phrases" match as phrases, OR is or, -word excludes.
+        """
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        return self.filter(search_vector=query).annotate(
+            rank=SearchRank(
+                F("search_vector"), query, cover_density=True, normalization=RANK_NORMALIZATION
+            )
+        )
+
+    def with_snippets(self, text: str) -> ArticleQuerySet:
+        """Annotate `title_marked` and `snippet_marked` with MARK_START/MARK_STOP sentinels.
+
+        Call it on the page's rows only: ts_headline re-parses the whole text.
+        """
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        common = {"config": SEARCH_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
+        return self.annotate(
+            title_marked=SearchHeadline("title", query, highlight_all=True, **common),
+            snippet_marked=SearchHeadline(
+                "body", query, max_words=35, min_words=15, max_fragments=2,
+                fragment_delimiter=" … ", **common,
+            ),
+        )
+
+    def mentioning_people(self, people: Iterable) -> ArticleQuerySet:
+        return self._mentioning("personmention", people)
+
+    def mentioning_organizations(self, organizations: Iterable) -> ArticleQuerySet:
+        return self._mentioning("organizationmention", organizations)
+
+    def mentioning_places(self, places: Iterable) -> ArticleQuerySet:
+        return self._mentioning("placemention", places)
+
+    def in_countries(self, codes: Iterable[str]) -> ArticleQuerySet:
+        """Articles that mention one of these countries, or a place that lies in one."""
+        from articles.models import PlaceMention
+
+        mentions = visible(PlaceMention.objects).filter(
+            article=OuterRef("pk"), entity__country_code__in=[c.upper() for c in codes]
+        )
+        return self.filter(Exists(mentions))
+
+    def _mentioning(self, relation: str, entities: Iterable) -> ArticleQuerySet:
+        model = self.model._meta.get_field(relation).related_model
+        mentions = visible(model.objects).filter(article=OuterRef("pk"), entity__in=entities)
+        return self.filter(Exists(mentions))
+
+    def related_coverage(self, article, *, limit: int = 6) -> list:
+        """Other articles sharing the most entities with `article`, most shared first."""
+        from articles.models import OrganizationMention, PersonMention, PlaceMention
+
+        shared: dict[int, int] = {}
+        for model in (PersonMention, OrganizationMention, PlaceMention):
+            entities = visible(model.objects).filter(article=article).values("entity")
+            rows = (
+                visible(model.objects)
+                .filter(entity__in=entities)
+                .exclude(article=article)
+                .values_list("article")
+                .annotate(n=Count("id"))
+                .order_by("-n")[:200]
+            )
+            for article_id, n in rows:
+                shared[article_id] = shared.get(article_id, 0) + n
+        best = sorted(shared, key=lambda pk: -shared[pk])[:limit]
+        found = self.filter(pk__in=best).defer("body", "blocks", "search_vector").in_bulk()
+        return [found[pk] for pk in best if pk in found]
+
+    def newest_first(self) -> ArticleQuerySet:
+        return self.order_by("-published_on", "-id")
+
+    def oldest_first(self) -> ArticleQuerySet:
+        return self.order_by("published_on", "id")
+
+    def by_relevance(self) -> ArticleQuerySet:
+        """Best match first; equal ranks by recency. Needs `search()` first."""
+        return self.order_by("-rank", "-published_on", "-id")
+
+    def count_capped(self, cap: int) -> int:
+        """The exact count up to `cap`, else cap + 1: counting a huge result exactly is slow."""
+        return self.order_by()[: cap + 1].count()
+
+    def country_facet(self, *, limit: int = 10) -> list[dict]:
+        """Countries mentioned in these articles, directly or through a place within."""
+        from articles.models import PlaceMention
+
+        return list(
+            visible(PlaceMention.objects)
+            .filter(article__in=self.order_by().values("pk"))
+            .exclude(entity__country_code="")
+            .values(code=F("entity__country_code"))
+            .annotate(
+                count=Count("article", distinct=True),
+                name=Max("entity__name", filter=Q(entity__kind="country")),
+                country_name=Max("entity__country__name"),
+            )
+            .order_by("-count", "code")[:limit]
+        )
+
+    def source_facet(self, *, limit: int = 10) -> list[dict]:
+        return list(
+            self.order_by()
+            .exclude(source="")
+            .values("source")
+            .annotate(count=Count("id"))
+            .order_by("-count", "source")[:limit]
+        )
+
+
+class EntityQuerySet(models.QuerySet):
+    def with_article_counts(self) -> EntityQuerySet:
+        """Annotate `article_count`: articles whose mention of it is not rejected."""
+        return self.annotate(
+            article_count=Count("mentions", filter=Q(mentions__state__in=VISIBLE_STATES))
+        )
+
+    def facet(self, articles: models.QuerySet, *, limit: int = 10) -> EntityQuerySet:
+        """The entities most mentioned in `articles`, with `count` of those articles.
+
+        Filter and count share one join, so only visible mentions of these articles count.
+        """
+        return (
+            self.filter(
+                mentions__article__in=articles.order_by().values("pk"),
+                mentions__state__in=VISIBLE_STATES,
+            )
+            .annotate(count=Count("mentions__article", distinct=True))
+            .order_by("-count", "name")[:limit]
+        )

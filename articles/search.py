@@ -1,0 +1,206 @@
+"""Running a search: the FilterSet, a capped count, one page of rows, snippets and facets.
+
+The HTML page and the JSON API both call `run_search`, so they cannot drift apart, and
+both run the same fixed number of queries whatever the page size.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models import Prefetch, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.filters import ArticleFilter
+from articles.models import (
+    Article,
+    Organization,
+    OrganizationMention,
+    Person,
+    PersonMention,
+    PlaceMention,
+)
+from articles.querysets import MARK_START, MARK_STOP, VISIBLE_STATES
+
+COUNT_CAP = 10_000
+MAX_PAGE_SIZE = 100
+FACET_SIZE = 10
+
+
+class PageForm(forms.Form):
+    page = forms.IntegerField(min_value=1, required=False)
+    page_size = forms.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        page, size = cleaned.get("page") or 1, cleaned.get("page_size") or 20
+        if page * size > COUNT_CAP + size:
+            self.add_error(
+                "page", f"Results are paged up to the first {COUNT_CAP:,}; narrow the search."
+            )
+        return cleaned
+
+
+@dataclass
+class SearchResult:
+    filterset: ArticleFilter
+    page_form: PageForm
+    rows: list[Article] = field(default_factory=list)
+    count: int = 0
+    page: int = 1
+    page_size: int = 20
+    facets: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> dict[str, list[str]]:
+        errors = {}
+        for form in (self.filterset.form, self.page_form):
+            errors.update({name: list(messages) for name, messages in form.errors.items()})
+        return errors
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def count_is_capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def count_display(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.count_is_capped else f"{self.count:,}"
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.count, COUNT_CAP) / self.page_size))
+
+    @property
+    def query_text(self) -> str:
+        return self.filterset.query_text
+
+
+def run_search(
+    params, *, queryset: QuerySet | None = None, default_page_size: int = 20, facets: bool = True
+) -> SearchResult:
+    """Validate `params` (a QueryDict), then fetch one page of results and the facets."""
+    base = queryset if queryset is not None else Article.objects.all()
+    filterset = ArticleFilter(params, queryset=base)
+    page_form = PageForm(params)
+    result = SearchResult(filterset=filterset, page_form=page_form)
+    if not (filterset.is_valid() and page_form.is_valid()):
+        return result
+
+    result.page = page_form.cleaned_data.get("page") or 1
+    result.page_size = page_form.cleaned_data.get("page_size") or default_page_size
+    matches = filterset.qs
+    result.count = matches.count_capped(COUNT_CAP)
+    start = (result.page - 1) * result.page_size
+    page_rows = matches.defer("body", "blocks", "search_vector").prefetch_related(
+        *visible_tag_prefetches()
+    )
+    if result.query_text:
+        page_rows = page_rows.with_snippets(result.query_text)
+    result.rows = list(page_rows[start : start + result.page_size])
+    if facets:
+        result.facets = {
+            "people": list(Person.objects.facet(matches, limit=FACET_SIZE)),
+            "organizations": list(Organization.objects.facet(matches, limit=FACET_SIZE)),
+            "countries": matches.country_facet(limit=FACET_SIZE),
+            "sources": matches.source_facet(limit=FACET_SIZE),
+        }
+    return result
+
+
+def visible_tag_prefetches() -> list[Prefetch]:
+    """Each row's people, organizations and countries: one query per kind for the page."""
+    return [
+        Prefetch(
+            "personmention_set",
+            PersonMention.objects.filter(state__in=VISIBLE_STATES)
+            .select_related("entity")
+            .order_by("-count", "entity__name"),
+            to_attr="visible_people",
+        ),
+        Prefetch(
+            "organizationmention_set",
+            OrganizationMention.objects.filter(state__in=VISIBLE_STATES)
+            .select_related("entity")
+            .order_by("-count", "entity__name"),
+            to_attr="visible_organizations",
+        ),
+        Prefetch(
+            "placemention_set",
+            PlaceMention.objects.filter(state__in=VISIBLE_STATES)
+            .select_related("entity", "entity__country")
+            .order_by("-count", "entity__name"),
+            to_attr="visible_places",
+        ),
+    ]
+
+
+def countries_of(article: Article) -> list[dict]:
+    """The countries an article mentions, directly or through a place, once each."""
+    seen: dict[str, str] = {}
+    for mention in getattr(article, "visible_places", []):
+        place = mention.entity
+        if place.kind == "country" and place.country_code:
+            seen.setdefault(place.country_code, place.name)
+        elif place.country is not None and place.country.country_code:
+            seen.setdefault(place.country.country_code, place.country.name)
+    return [{"name": name, "code": code} for code, name in seen.items()]
+
+
+def highlight(marked: str | None) -> SafeString:
+    """Escape untrusted text, then turn our sentinels, and only them, into <mark> tags."""
+    if not marked:
+        return mark_safe("")
+    escaped = escape(marked)
+    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
+
+
+def plain(marked: str | None) -> str:
+    return (marked or "").replace(MARK_START, "").replace(MARK_STOP, "")
+
+
+# How a query was understood, for people: the same grammar as websearch_to_tsquery.
+_TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>\S+)')
+
+
+@dataclass(frozen=True)
+class QueryPart:
+    kind: str  # "word", "phrase", "or", "not"
+    text: str
+
+
+def describe_query(text: str) -> list[QueryPart]:
+    """Split web-search syntax into parts, to show how it was read (not to run it)."""
+    parts: list[QueryPart] = []
+    negate = False
+    for match in _TOKEN.finditer(text):
+        if match.group("phrase") is not None:
+            phrase = match.group("phrase").strip()
+            if phrase:
+                parts.append(QueryPart("not" if negate else "phrase", phrase))
+            negate = False
+            continue
+        word = match.group("word")
+        if word == "OR":
+            if parts:
+                parts.append(QueryPart("or", "or"))
+            continue
+        if word.startswith("-") and len(word) > 1:
+            if word[1] == '"':
+                negate = True
+                continue
+            parts.append(QueryPart("not", word[1:]))
+            continue
+        parts.append(QueryPart("word", word))
+    return parts
+
+
+def is_plain_words(text: str) -> bool:
+    return all(part.kind == "word" for part in describe_query(text))
