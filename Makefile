@@ -57,3 +57,9 @@ db-stop: install
 
 clean: db-stop
 	rm -rf $(VENV) .pgdata staticfiles
+
+bench: install
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input --verbosity 0
+	@if [ -f "$(SHARED_CSV)" ]; then DJANGO_DEBUG=1 $(PY) manage.py import_articles "$(SHARED_CSV)" --no-progress || true; \
+	 else echo "bench: $(SHARED_CSV) not found; measuring whatever the archive holds"; fi
+	$(PY) benchmarks/search_bench.py

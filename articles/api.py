@@ -48,16 +48,18 @@ def article_list(request):
         ],
         "facets": {
             "people": [
-                {"slug": p.slug, "name": p.name, "count": p.count}
-                for p in result.facets["people"]
+                {"slug": p.slug, "name": p.name, "count": p.count} for p in result.facets["people"]
             ],
             "organizations": [
                 {"slug": o.slug, "name": o.name, "count": o.count}
                 for o in result.facets["organizations"]
             ],
             "countries": [
-                {"code": c["code"], "name": c["name"] or c["country_name"] or c["code"],
-                 "count": c["count"]}
+                {
+                    "code": c["code"],
+                    "name": c["name"] or c["country_name"] or c["code"],
+                    "count": c["count"],
+                }
                 for c in result.facets["countries"]
             ],
             "sources": [
@@ -80,8 +82,13 @@ def entity_list(request):
     return JsonResponse(
         {
             "results": [
-                {"kind": m.kind, "name": m.name, "slug": m.slug, "url": m.url,
-                 "code": m.country_code if m.is_country else ""}
+                {
+                    "kind": m.kind,
+                    "name": m.name,
+                    "slug": m.slug,
+                    "url": m.url,
+                    "code": m.country_code if m.is_country else "",
+                }
                 for m in matches
             ]
         },

@@ -119,29 +119,43 @@ class ArticleFilter(filters.FilterSet):
         label="Search", method="filter_query", max_length=MAX_QUERY_LENGTH, strip=True
     )
     person = SlugsFilter(
-        queryset=Person.objects.all(), to_field_name="slug", method="filter_people",
+        queryset=Person.objects.all(),
+        to_field_name="slug",
+        method="filter_people",
         label_for_errors="person",
     )
     organization = SlugsFilter(
-        queryset=Organization.objects.all(), to_field_name="slug",
-        method="filter_organizations", label_for_errors="organization",
+        queryset=Organization.objects.all(),
+        to_field_name="slug",
+        method="filter_organizations",
+        label_for_errors="organization",
     )
     country = CountryCodesFilter(
-        queryset=Place.objects.filter(kind=Place.Kind.COUNTRY), to_field_name="country_code",
-        method="filter_countries", label_for_errors="country code",
+        queryset=Place.objects.filter(kind=Place.Kind.COUNTRY),
+        to_field_name="country_code",
+        method="filter_countries",
+        label_for_errors="country code",
     )
     place = SlugFilter(
-        queryset=Place.objects.all(), to_field_name="slug", method="filter_place",
+        queryset=Place.objects.all(),
+        to_field_name="slug",
+        method="filter_place",
         label_for_errors="place",
     )
     source = StringsFilter(field_name="source", lookup_expr="in", label_for_errors="source")
     date_from = filters.DateFilter(
-        field_name="published_on", lookup_expr="gte", input_formats=ISO_DATE,
-        label="From", error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        field_name="published_on",
+        lookup_expr="gte",
+        input_formats=ISO_DATE,
+        label="From",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
     date_to = filters.DateFilter(
-        field_name="published_on", lookup_expr="lte", input_formats=ISO_DATE,
-        label="To", error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+        field_name="published_on",
+        lookup_expr="lte",
+        input_formats=ISO_DATE,
+        label="To",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
     sort = filters.ChoiceFilter(
         choices=SortChoices.choices, method="keep", empty_label=None, label="Sort by"

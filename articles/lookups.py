@@ -127,9 +127,9 @@ def co_mentioned(entity, *, limit: int = 10) -> list[dict]:
         )
         if isinstance(entity, model):
             others = others.exclude(pk=entity.pk)
-        counted = others.annotate(
-            count=Count("mentions__article", distinct=True)
-        ).order_by("-count", "name")[:limit]
+        counted = others.annotate(count=Count("mentions__article", distinct=True)).order_by(
+            "-count", "name"
+        )[:limit]
         results.extend({"kind": kind, "entity": other, "count": other.count} for other in counted)
     results.sort(key=lambda row: (-row["count"], row["entity"].name))
     return results[:limit]

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from articles.querysets import SEARCH_CONFIG, ArticleQuerySet, EntityQuerySet
 
+
 class Article(models.Model):
     """One published news article, as imported.
 

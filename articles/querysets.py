@@ -54,8 +54,13 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(
             title_marked=SearchHeadline("title", query, highlight_all=True, **common),
             snippet_marked=SearchHeadline(
-                "body", query, max_words=35, min_words=15, max_fragments=2,
-                fragment_delimiter=" … ", **common,
+                "body",
+                query,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+                **common,
             ),
         )
 

@@ -27,15 +27,13 @@ INDEX_PAGE_SIZE = 60
 
 @require_safe
 def home(request):
-    newest = list(Article.objects.newest_first().defer("body", "blocks", "search_vector")[
-        :HOME_ARTICLES
-    ])
+    newest = list(
+        Article.objects.newest_first().defer("body", "blocks", "search_vector")[:HOME_ARTICLES]
+    )
     latest = Article.objects.order_by("-published_on").values_list("published_on", flat=True)
     month_articles = Article.objects.none()
     if latest_day := latest.first():
-        month_articles = Article.objects.filter(
-            published_on__gt=latest_day - timedelta(days=31)
-        )
+        month_articles = Article.objects.filter(published_on__gt=latest_day - timedelta(days=31))
     context = {
         "newest": newest,
         "top_people": Person.objects.facet(month_articles, limit=8),
@@ -99,8 +97,9 @@ def _active_filter_chips(result) -> list[dict]:
         for entity in data.get(key) or []:
             chips.append({"key": key, "value": entity.slug, "label": f"{label}: {entity.name}"})
     for country in data.get("country") or []:
-        chips.append({"key": "country", "value": country.country_code,
-                      "label": f"Country: {country.name}"})
+        chips.append(
+            {"key": "country", "value": country.country_code, "label": f"Country: {country.name}"}
+        )
     if place := data.get("place"):
         chips.append({"key": "place", "value": place.slug, "label": f"Place: {place.name}"})
     for source in data.get("source") or []:
@@ -150,8 +149,9 @@ def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: s
         "co_mentions": lookups.co_mentioned(entity, limit=10),
         "chips": [chip for chip in _active_filter_chips(result) if chip["key"] != scope_param],
     }
-    return render(request, "articles/entity_detail.html", context,
-                  status=200 if result.is_valid else 400)
+    return render(
+        request, "articles/entity_detail.html", context, status=200 if result.is_valid else 400
+    )
 
 
 def _get_entity(model, **lookup):
@@ -206,7 +206,11 @@ def entity_index(request, kind):
         entities = lookups.filter_by_name(entities, name)
     entities = entities.filter(article_count__gt=0) if not name else entities
     entities = entities.order_by("-article_count", "name")[:INDEX_PAGE_SIZE]
-    context = {"entities": entities, "kind": kind, "title": title, "name": name,
-               "visible_states": VISIBLE_STATES}
+    context = {
+        "entities": entities,
+        "kind": kind,
+        "title": title,
+        "name": name,
+        "visible_states": VISIBLE_STATES,
+    }
     return render(request, "articles/entity_index.html", context)
-

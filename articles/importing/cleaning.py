@@ -49,6 +49,11 @@ LOST_DASH = "lost-quote-dash"
 LOST_APOSTROPHE = "lost-apostrophe"
 JOINED_PARAGRAPH = "joined-paragraph"
 
+# The characters that repairs restore, spelt out: they look too much like ASCII.
+APOSTROPHE = "\N{RIGHT SINGLE QUOTATION MARK}"
+CLOSING_QUOTE = "\N{RIGHT DOUBLE QUOTATION MARK}"
+EM_DASH = "\N{EM DASH}"
+
 # ftfy for real mojibake only. Curly quotes are the publisher's typography, so they
 # stay; full-width punctuation is correct in Chinese text, so it stays too; control
 # characters are removed (and counted) by remove_control_chars below.
@@ -69,9 +74,10 @@ _MOJIBAKE_SUSPECT = re.compile(r"[^\x00-\x7f\ufffd\xa0\u2018\u2019\u201c\u201d\u
 _INVISIBLE_FORMAT_CHARS = frozenset({"\u200b", "\u2060", "\ufeff", "\u00ad"})
 
 # --- lost curly quotes ---------------------------------------------------------------
-# The CSV's exporter replaced a 3-byte character (” — ’ “) and the byte after it,
-# usually a space, with `"?`. Only the contexts where the lost character is certain are
-# repaired; e.g. `DeVos"?highly` (’ or ”?) is left as printed.
+# The CSV's exporter replaced a 3-byte character (a curly quote U+201C/U+201D/U+2019
+# or the dash U+2014) and the byte after it, usually a space, with `"?`. Only the
+# contexts where the lost character is certain are repaired; `DeVos"?highly` (an
+# apostrophe or a closing quote?) is left as printed.
 #
 # One pass over the text with one alternative per certain context, so that a repair
 # never creates the context for another (the space of a restored `” ` before a
@@ -79,27 +85,35 @@ _INVISIBLE_FORMAT_CHARS = frozenset({"\u200b", "\u2060", "\ufeff", "\u00ad"})
 _LOST_CHARACTER = re.compile(
     # Every alternative starts at the quote, so the scan can jump from quote to quote.
     r'"(?:'
-    # After sentence punctuation it closed a quotation: `choice,"?Sen.` -> `choice,” Sen.`
-    # `(?<!"\?")` keeps the second `"?` of `,"?"?` out: its `?` is debris, not punctuation.
+    # After sentence punctuation it closed a quotation: in `choice,"?Sen.` the `"?` becomes
+    # U+201D and a space. `(?<!"\?")` keeps the second `"?` of `,"?"?` out: its `?` is
+    # debris, not punctuation.
     r'(?<=[,.!?]")(?<!"\?")(?P<closing>\?)'
-    # After a space and before a letter it was a dash: `group "?and` -> `group — and`.
-    # (Before a digit it was an opening quote that took the digit along: `"?0/20`.)
+    # After a space and before a letter it was a dash: in `group "?and` the `"?` becomes
+    # U+2014 and a space. (Before a digit it was an opening quote that took the digit
+    # along: `"?0/20` for "20/20".)
     r'|(?<= ")(?P<dash>\?)(?=[^\W\d_])'
-    # A straight quote inside a contraction stood for an apostrophe: `didn"t` -> `didn’t`.
-    r'|(?<=[^\W\d_]")(?P<apostrophe>)(?=(?:t|s|m|re|ll|ve|d|T|S|M|RE|LL|VE|D)\b)'
+    # A straight quote inside a contraction stood for an apostrophe (U+2019): `didn"t`.
+    r'|(?<=[^\W\d_]")(?P<apostrophe>)(?=(?:t|m|re|ll|ve|T|M|RE|LL|VE)\b)'
+    # The same before s or d (`Sheriff"s Office`, `he"d`), unless a quotation is open:
+    # in `"Hood desert"s highly` the quote may as well close the quotation.
+    r'|(?<=[^\W\d_]")(?P<possessive>)(?=(?:s|d|S|D)\b)'
     r")"
 )
 _REPAIR_OF_GROUP = {
     "closing": LOST_CLOSING_QUOTE,
     "dash": LOST_DASH,
     "apostrophe": LOST_APOSTROPHE,
+    "possessive": LOST_APOSTROPHE,
 }
+# A straight quote that is not between two letters (those are lost apostrophes).
+_QUOTATION_MARK = re.compile(r'(?<![^\W\d_])"|"(?![^\W\d_])')
 # Characters after which the restored closing quote needs no space of its own.
 _NO_SPACE_AFTER_QUOTE = frozenset(",.;:)]!?")
 
 # --- paragraphs ------------------------------------------------------------------------
 _TERMINAL_PUNCTUATION = frozenset(".!?…:;")
-_CLOSING_MARKS = "\"'”’»)]*"
+_CLOSING_MARKS = f"\"'{CLOSING_QUOTE}{APOSTROPHE}\u00bb)]*"
 # CSV bodies carry no paragraph marks; their only trace is a run of spaces (or a line
 # break) where a paragraph, caption or heading ended.
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # those of str.splitlines
@@ -141,7 +155,7 @@ _BRACKET_DATELINE = re.compile(
       (?:,\s*{_MONTH}\s*\d{{1,2}})?
       \s*\((?P<agency>[A-Z][A-Za-z.]{{1,30}})\)
     )
-    \s*[-–—]+\s*
+    \s*[-\u2013\u2014]+\s*
     """,
     re.VERBOSE,
 )
@@ -210,7 +224,8 @@ def fix_mojibake(text: str) -> tuple[str, int]:
 
 
 def remove_control_chars(text: str) -> tuple[str, int]:
-    """Remove NUL, other control characters and invisible format characters.
+    """Remove NUL, other control characters, lone surrogates and invisible format
+    characters.
 
     Tabs and line breaks are whitespace, not debris: they are kept here and
     normalised by normalize_whitespace. Returns the text and how many were removed.
@@ -235,17 +250,21 @@ def repair_lost_quotes(text: str) -> tuple[str, Counter[str]]:
         return text, repairs
 
     def restore(match: re.Match[str]) -> str:
-        kind = next(name for name, value in match.groupdict().items() if value is not None)
+        kind = match.lastgroup or ""
+        if kind == "possessive" and _inside_quotation(text, match.start()):
+            return match[0]  # the quote may close the quotation: left as printed
         repairs[_REPAIR_OF_GROUP[kind]] += 1
         if kind == "dash":
-            return "— "
-        if kind == "apostrophe":
-            return "’"
+            return f"{EM_DASH} "
+        if kind in ("apostrophe", "possessive"):
+            return APOSTROPHE
         # The lost byte after a closing quote was a space, unless the text goes on
         # with a space or punctuation of its own (or ends).
         following = text[match.end() : match.end() + 1]
         needs_space = bool(following) and not following.isspace()
-        return "” " if needs_space and following not in _NO_SPACE_AFTER_QUOTE else "”"
+        if needs_space and following not in _NO_SPACE_AFTER_QUOTE:
+            return f"{CLOSING_QUOTE} "
+        return CLOSING_QUOTE
 
     return _LOST_CHARACTER.sub(restore, text), repairs
 
@@ -334,10 +353,17 @@ def clean_paragraphs(paragraphs: Iterable[str]) -> tuple[list[str], Counter[str]
     return cleaned, repairs
 
 
+def _inside_quotation(text: str, position: int) -> bool:
+    """True when an odd number of quotation marks precede the position."""
+    return len(_QUOTATION_MARK.findall(text, 0, position)) % 2 == 1
+
+
 def _is_debris(char: str) -> bool:
-    if char in "\t\n\r" or char.isspace():
+    if char.isspace():  # tabs and line breaks too: whitespace, normalised later
         return False
-    return char in _INVISIBLE_FORMAT_CHARS or unicodedata.category(char) == "Cc"
+    # Cc: control characters; Cs: lone surrogates, which JSON escapes can smuggle in and
+    # which cannot even be encoded as UTF-8.
+    return char in _INVISIBLE_FORMAT_CHARS or unicodedata.category(char) in ("Cc", "Cs")
 
 
 def _dateline_authors(names: str) -> tuple[str, ...]:

@@ -50,7 +50,7 @@ def iter_csv(stream: BinaryIO, *, path: str) -> Iterator[ParsedArticle | ParseEr
     """Yield a ParsedArticle or a ParseError for each record of a CSV byte stream."""
     _allow_long_fields()
     lines = _DecodedLines(stream)
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)  # bad quoting is an error, not a guess
     try:
         header = next(reader)
     except StopIteration:
@@ -152,7 +152,7 @@ def _article(
 
 
 def _missing_columns(header: list[str]) -> str:
-    present = {name.strip().lower().removeprefix(UTF8_BOM) for name in header}
+    present = {name.strip().lower() for name in header}
     missing = [name for name in REQUIRED_COLUMNS if name not in present]
     if not missing:
         return ""
@@ -189,7 +189,7 @@ class _DecodedLines:
         self._undecodable: dict[int, int] = {}  # line -> byte offset of the bad byte
 
     def __iter__(self) -> Iterator[str]:
-        for raw in self._stream:
+        for raw in self._physical_lines():
             self._line += 1
             try:
                 text = raw.decode("utf-8")
@@ -198,6 +198,15 @@ class _DecodedLines:
                 text = raw.decode("utf-8", errors="replace")
             self._offset += len(raw)
             yield text.removeprefix(UTF8_BOM) if self._line == 1 else text
+
+    def _physical_lines(self) -> Iterator[bytes]:
+        # Iterating a binary stream splits at LF only; a file with old Mac CR line ends
+        # (Excel's "CSV (Macintosh)") comes as one piece and is split here.
+        for piece in self._stream:
+            if b"\r" in piece.rstrip(b"\r\n"):
+                yield from piece.splitlines(keepends=True)
+            else:
+                yield piece
 
     def undecodable(self, first_line: int, last_line: int) -> str:
         """The reason to reject lines first_line..last_line, or "" when they decoded."""

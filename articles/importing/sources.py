@@ -7,7 +7,7 @@ tracking parameters, an upper-case host or a default port is still the same arti
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -111,14 +111,22 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").rstrip(".")
     if scheme not in DEFAULT_PORTS or not host:
         return ""
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     # Rebuilt from the host alone: credentials ("user:pw@") never identify an article.
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = urlencode(
-        [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
-         if not _is_tracking_parameter(key)]
+    # Parameters are filtered as printed, not decoded and re-encoded, so that the rest
+    # of the query reaches w3lib unchanged.
+    query = "&".join(
+        parameter
+        for parameter in parts.query.split("&")
+        if parameter and not _is_tracking_parameter(unquote_plus(parameter.split("=", 1)[0]))
     )
     rebuilt = urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-    return canonicalize_url(rebuilt, keep_fragments=False)
+    try:
+        return canonicalize_url(rebuilt, keep_fragments=False)
+    except (UnicodeError, ValueError):  # e.g. a lone surrogate, or a host IDNA rejects
+        return ""
 
 
 def source_name(url: str) -> str:
@@ -144,4 +152,3 @@ def source_name(url: str) -> str:
 def _is_tracking_parameter(key: str) -> bool:
     lowered = key.lower()
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
-

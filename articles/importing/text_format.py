@@ -66,9 +66,25 @@ MAX_DATE_WORDS = 6
 # Wire agencies that may stand alone in a byline ("By AFP") or after a comma.
 KNOWN_AGENCIES = frozenset(
     {
-        "AFP", "AP", "The Associated Press", "Associated Press", "Reuters", "TASS",
-        "Interfax", "RIA Novosti", "Bloomberg", "Xinhua", "dpa", "DPA", "ANSA", "EFE",
-        "UPI", "PA", "Anadolu", "Kyodo", "Yonhap",
+        "AFP",
+        "AP",
+        "The Associated Press",
+        "Associated Press",
+        "Reuters",
+        "TASS",
+        "Interfax",
+        "RIA Novosti",
+        "Bloomberg",
+        "Xinhua",
+        "dpa",
+        "DPA",
+        "ANSA",
+        "EFE",
+        "UPI",
+        "PA",
+        "Anadolu",
+        "Kyodo",
+        "Yonhap",
     }
 )
 
@@ -91,7 +107,9 @@ _ISO_DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
 _MONTH_NAME = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?![a-z])", re.IGNORECASE
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b",
+    re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:1[89]|2\d)\d\d\b")
 _CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}")
@@ -112,6 +130,8 @@ class Chunk:
 
 @dataclass(slots=True)
 class Header:
+    """What the lines above the body say; filled in as they are read."""
+
     title: str = ""
     byline: str = ""
     published_on: date | None = None
@@ -122,15 +142,15 @@ class Header:
 
 def parse_text(data: bytes, *, path: str) -> ParsedArticle:
     """Parse one text-export article; raise ParseError naming path, line and reason."""
-    chunks = _chunks(_decode(data, path=path))
+    chunks = _split_header_lines(_chunks(_decode(data, path=path)))
     repairs: Counter[str] = Counter()
     header, body_start = _parse_header(chunks, path=path, repairs=repairs)
     body_chunks, url = _split_footer(chunks[body_start:])
     blocks, related = _body_blocks(body_chunks, repairs=repairs)
+    dateline, blocks = split_leading_dateline(blocks)
     if not any(block.kind == Block.PARAGRAPH for block in blocks):
         where = chunks[body_start].line if body_start < len(chunks) else chunks[-1].line
         raise ParseError(path, where, "no body paragraphs")
-    dateline, blocks = split_leading_dateline(blocks)
     authors, agency = parse_byline(header.byline)
     assert header.published_on is not None  # _parse_header raises otherwise
     return ParsedArticle(
@@ -241,11 +261,8 @@ def _chunks(text: str) -> list[Chunk]:
 # --- header ----------------------------------------------------------------------------
 
 
-def _parse_header(
-    chunks: list[Chunk], *, path: str, repairs: Counter[str]
-) -> tuple[Header, int]:
+def _parse_header(chunks: list[Chunk], *, path: str, repairs: Counter[str]) -> tuple[Header, int]:
     """Read title, byline, date and photo caption; return them and the body's index."""
-    chunks[:1] = _header_lines(chunks[0])  # "Title\nBy ...\nDate" without blank lines
     header = Header(title=_title(chunks[0], path=path, repairs=repairs))
     index = 1
     while index < len(chunks) and _read_byline_or_date(chunks[index], header, path=path):
@@ -258,16 +275,20 @@ def _parse_header(
     return header, index
 
 
-def _header_lines(first: Chunk) -> list[Chunk]:
+def _split_header_lines(chunks: list[Chunk]) -> list[Chunk]:
     """Split the first chunk where a byline or date follows the title without a blank
-    line; a title wrapped over two lines stays one chunk."""
+    line ("Title\nBy ...\nDate"); a title wrapped over two lines stays one chunk."""
+    first = chunks[0]
     for offset, line in enumerate(first.lines[1:], start=1):
         if _BYLINE.fullmatch(line) or _is_printed_date(line):
             title = Chunk(first.line, first.lines[:offset])
             rest = first.lines[offset:]
-            return [title, *(Chunk(first.line + offset + n, (text,)) for n, text in
-                             enumerate(rest))]
-    return [first]
+            return [
+                title,
+                *(Chunk(first.line + offset + n, (text,)) for n, text in enumerate(rest)),
+                *chunks[1:],
+            ]
+    return chunks
 
 
 def _is_printed_date(text: str) -> bool:
@@ -404,8 +425,9 @@ def _mark_subheadings(blocks: list[Block]) -> Iterator[Block]:
     """Mark as subheadings the short, unpunctuated lines that stand between two
     paragraphs: the previous one finished its sentence, the next one starts anew."""
     for index, block in enumerate(blocks):
-        if 0 < index < len(blocks) - 1 and _is_subheading(block, blocks[index - 1],
-                                                          blocks[index + 1]):
+        if 0 < index < len(blocks) - 1 and _is_subheading(
+            block, blocks[index - 1], blocks[index + 1]
+        ):
             yield Block(Block.SUBHEADING, block.text)
         else:
             yield block

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,178 +15,544 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(editable=False, max_length=2100, unique=True)),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='original URL')),
-                ('title', models.CharField(max_length=1000)),
-                ('subtitle', models.TextField(blank=True, verbose_name='standfirst')),
-                ('byline', models.CharField(blank=True, help_text='As printed.', max_length=500)),
-                ('authors', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, help_text='The people who wrote it; kept apart from the people it mentions.')),
-                ('agency', models.CharField(blank=True, help_text='e.g. AFP, TASS, Reuters', max_length=100)),
-                ('source', models.CharField(blank=True, db_index=True, help_text="Derived from the URL's site, e.g. The Moscow Times.", max_length=200, verbose_name='source publication')),
-                ('source_domain', models.CharField(blank=True, max_length=253)),
-                ('published_on', models.DateField(db_index=True)),
-                ('published_time', models.TimeField(blank=True, help_text="As printed; the source's time zone is unknown.", null=True)),
-                ('dateline', models.CharField(blank=True, max_length=200)),
-                ('blocks', models.JSONField(blank=True, default=list, help_text='Body in reading order: [{"kind": "paragraph"|"subheading", "text": ...}].')),
-                ('body', models.TextField(blank=True, editable=False, help_text='Plain text of the blocks.')),
-                ('photo_caption', models.TextField(blank=True)),
-                ('photo_credit', models.CharField(blank=True, max_length=500)),
-                ('related', models.JSONField(blank=True, default=list, help_text='References printed with the article: [{"title": ..., "url": ...}].', verbose_name='related articles')),
-                ('language', models.CharField(default='en', max_length=12)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('content_hash', models.CharField(editable=False, max_length=64)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, help_text='Last time an import or an editor changed it.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(editable=False, max_length=2100, unique=True)),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="original URL")),
+                ("title", models.CharField(max_length=1000)),
+                ("subtitle", models.TextField(blank=True, verbose_name="standfirst")),
+                ("byline", models.CharField(blank=True, help_text="As printed.", max_length=500)),
+                (
+                    "authors",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200),
+                        blank=True,
+                        default=list,
+                        help_text="The people who wrote it; kept apart from the people it mentions.",
+                    ),
+                ),
+                (
+                    "agency",
+                    models.CharField(
+                        blank=True, help_text="e.g. AFP, TASS, Reuters", max_length=100
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        db_index=True,
+                        help_text="Derived from the URL's site, e.g. The Moscow Times.",
+                        max_length=200,
+                        verbose_name="source publication",
+                    ),
+                ),
+                ("source_domain", models.CharField(blank=True, max_length=253)),
+                ("published_on", models.DateField(db_index=True)),
+                (
+                    "published_time",
+                    models.TimeField(
+                        blank=True,
+                        help_text="As printed; the source's time zone is unknown.",
+                        null=True,
+                    ),
+                ),
+                ("dateline", models.CharField(blank=True, max_length=200)),
+                (
+                    "blocks",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Body in reading order: [{"kind": "paragraph"|"subheading", "text": ...}].',
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True, editable=False, help_text="Plain text of the blocks."
+                    ),
+                ),
+                ("photo_caption", models.TextField(blank=True)),
+                ("photo_credit", models.CharField(blank=True, max_length=500)),
+                (
+                    "related",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='References printed with the article: [{"title": ..., "url": ...}].',
+                        verbose_name="related articles",
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=12)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("content_hash", models.CharField(editable=False, max_length=64)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "updated_at",
+                    models.DateTimeField(
+                        auto_now=True, help_text="Last time an import or an editor changed it."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_on', '-id'],
+                "ordering": ["-published_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=300, unique=True)),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text='Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(blank=True, help_text='e.g. intergovernmental organization, government body, news agency', max_length=100)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=300, unique=True)),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300),
+                        blank=True,
+                        default=list,
+                        help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. intergovernmental organization, government body, news agency",
+                        max_length=100,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=300, unique=True)),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text='Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('role', models.CharField(blank=True, help_text='e.g. Russian Foreign Minister', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=300, unique=True)),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300),
+                        blank=True,
+                        default=list,
+                        help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True, help_text="e.g. Russian Foreign Minister", max_length=300
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'people',
-                'ordering': ['name'],
-                'abstract': False,
+                "verbose_name_plural": "people",
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OrganizationMention',
+            name="OrganizationMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField(default=1, help_text='How many times the text names it.')),
-                ('offsets', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=list, help_text="Character offsets of each mention in the article's body.")),
-                ('evidence', models.TextField(blank=True, help_text='The sentence that names it.')),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('origin', models.CharField(choices=[('gazetteer', 'Gazetteer'), ('rule', 'Rule'), ('editor', 'Editor')], default='editor', max_length=10)),
-                ('state', models.CharField(choices=[('suggested', 'Suggested'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], db_index=True, default='suggested', max_length=10)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='articles.article')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='articles.organization')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "count",
+                    models.PositiveIntegerField(
+                        default=1, help_text="How many times the text names it."
+                    ),
+                ),
+                (
+                    "offsets",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveIntegerField(),
+                        blank=True,
+                        default=list,
+                        help_text="Character offsets of each mention in the article's body.",
+                    ),
+                ),
+                ("evidence", models.TextField(blank=True, help_text="The sentence that names it.")),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("gazetteer", "Gazetteer"),
+                            ("rule", "Rule"),
+                            ("editor", "Editor"),
+                        ],
+                        default="editor",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="suggested",
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="articles.article"
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="articles.organization",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='article',
-            name='organizations',
-            field=models.ManyToManyField(blank=True, related_name='articles', through='articles.OrganizationMention', to='articles.organization'),
+            model_name="article",
+            name="organizations",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="articles",
+                through="articles.OrganizationMention",
+                to="articles.organization",
+            ),
         ),
         migrations.CreateModel(
-            name='PersonMention',
+            name="PersonMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField(default=1, help_text='How many times the text names it.')),
-                ('offsets', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=list, help_text="Character offsets of each mention in the article's body.")),
-                ('evidence', models.TextField(blank=True, help_text='The sentence that names it.')),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('origin', models.CharField(choices=[('gazetteer', 'Gazetteer'), ('rule', 'Rule'), ('editor', 'Editor')], default='editor', max_length=10)),
-                ('state', models.CharField(choices=[('suggested', 'Suggested'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], db_index=True, default='suggested', max_length=10)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='articles.article')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='articles.person')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "count",
+                    models.PositiveIntegerField(
+                        default=1, help_text="How many times the text names it."
+                    ),
+                ),
+                (
+                    "offsets",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveIntegerField(),
+                        blank=True,
+                        default=list,
+                        help_text="Character offsets of each mention in the article's body.",
+                    ),
+                ),
+                ("evidence", models.TextField(blank=True, help_text="The sentence that names it.")),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("gazetteer", "Gazetteer"),
+                            ("rule", "Rule"),
+                            ("editor", "Editor"),
+                        ],
+                        default="editor",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="suggested",
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="articles.article"
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="articles.person",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='article',
-            name='people',
-            field=models.ManyToManyField(blank=True, related_name='articles', through='articles.PersonMention', to='articles.person'),
+            model_name="article",
+            name="people",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="articles",
+                through="articles.PersonMention",
+                to="articles.person",
+            ),
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=300, unique=True)),
-                ('aliases', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, help_text='Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('country', 'Country'), ('region', 'Region'), ('city', 'City'), ('other', 'Other')], default='other', max_length=10)),
-                ('country_code', models.CharField(blank=True, help_text='For a country, its own code; for a city or region, the country it lies in.', max_length=2, verbose_name='ISO 3166-1 alpha-2')),
-                ('country', models.ForeignKey(blank=True, help_text='The country a city or region lies in.', limit_choices_to={'kind': 'country'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='places_within', to='articles.place')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=300, unique=True)),
+                (
+                    "aliases",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300),
+                        blank=True,
+                        default=list,
+                        help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("country", "Country"),
+                            ("region", "Region"),
+                            ("city", "City"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "country_code",
+                    models.CharField(
+                        blank=True,
+                        help_text="For a country, its own code; for a city or region, the country it lies in.",
+                        max_length=2,
+                        verbose_name="ISO 3166-1 alpha-2",
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The country a city or region lies in.",
+                        limit_choices_to={"kind": "country"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="places_within",
+                        to="articles.place",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'abstract': False,
+                "ordering": ["name"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='country',
-            field=models.ForeignKey(blank=True, limit_choices_to={'kind': 'country'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='people', to='articles.place'),
+            model_name="person",
+            name="country",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"kind": "country"},
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="people",
+                to="articles.place",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='country',
-            field=models.ForeignKey(blank=True, limit_choices_to={'kind': 'country'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='organizations', to='articles.place'),
+            model_name="organization",
+            name="country",
+            field=models.ForeignKey(
+                blank=True,
+                limit_choices_to={"kind": "country"},
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="organizations",
+                to="articles.place",
+            ),
         ),
         migrations.CreateModel(
-            name='PlaceMention',
+            name="PlaceMention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField(default=1, help_text='How many times the text names it.')),
-                ('offsets', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveIntegerField(), blank=True, default=list, help_text="Character offsets of each mention in the article's body.")),
-                ('evidence', models.TextField(blank=True, help_text='The sentence that names it.')),
-                ('confidence', models.FloatField(blank=True, null=True)),
-                ('origin', models.CharField(choices=[('gazetteer', 'Gazetteer'), ('rule', 'Rule'), ('editor', 'Editor')], default='editor', max_length=10)),
-                ('state', models.CharField(choices=[('suggested', 'Suggested'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], db_index=True, default='suggested', max_length=10)),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='articles.article')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='articles.place')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "count",
+                    models.PositiveIntegerField(
+                        default=1, help_text="How many times the text names it."
+                    ),
+                ),
+                (
+                    "offsets",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveIntegerField(),
+                        blank=True,
+                        default=list,
+                        help_text="Character offsets of each mention in the article's body.",
+                    ),
+                ),
+                ("evidence", models.TextField(blank=True, help_text="The sentence that names it.")),
+                ("confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("gazetteer", "Gazetteer"),
+                            ("rule", "Rule"),
+                            ("editor", "Editor"),
+                        ],
+                        default="editor",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("suggested", "Suggested"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="suggested",
+                        max_length=10,
+                    ),
+                ),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="articles.article"
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="articles.place",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='article',
-            name='places',
-            field=models.ManyToManyField(blank=True, related_name='articles', through='articles.PlaceMention', to='articles.place'),
+            model_name="article",
+            name="places",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="articles",
+                through="articles.PlaceMention",
+                to="articles.place",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organizationmention',
-            constraint=models.UniqueConstraint(fields=('article', 'entity'), name='one_organization_mention'),
+            model_name="organizationmention",
+            constraint=models.UniqueConstraint(
+                fields=("article", "entity"), name="one_organization_mention"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personmention',
-            constraint=models.UniqueConstraint(fields=('article', 'entity'), name='one_person_mention'),
+            model_name="personmention",
+            constraint=models.UniqueConstraint(
+                fields=("article", "entity"), name="one_person_mention"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'country')), fields=('country_code',), name='one_country_per_code'),
+            model_name="place",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "country")),
+                fields=("country_code",),
+                name="one_country_per_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='placemention',
-            constraint=models.UniqueConstraint(fields=('article', 'entity'), name='one_place_mention'),
+            model_name="placemention",
+            constraint=models.UniqueConstraint(
+                fields=("article", "entity"), name="one_place_mention"
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['-published_on', '-id'], name='article_newest_idx'),
+            model_name="article",
+            index=models.Index(fields=["-published_on", "-id"], name="article_newest_idx"),
         ),
     ]

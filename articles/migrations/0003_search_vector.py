@@ -6,19 +6,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_search_configuration'),
+        ("articles", "0002_search_configuration"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('title', config='newsdesk_english', weight='A'), '||', django.contrib.postgres.search.SearchVector('subtitle', 'photo_caption', config='newsdesk_english', weight='B'), django.contrib.postgres.search.SearchConfig('newsdesk_english')), '||', django.contrib.postgres.search.SearchVector('body', config='newsdesk_english', weight='C'), django.contrib.postgres.search.SearchConfig('newsdesk_english')), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="article",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.CombinedSearchVector(
+                    django.contrib.postgres.search.CombinedSearchVector(
+                        django.contrib.postgres.search.SearchVector(
+                            "title", config="newsdesk_english", weight="A"
+                        ),
+                        "||",
+                        django.contrib.postgres.search.SearchVector(
+                            "subtitle", "photo_caption", config="newsdesk_english", weight="B"
+                        ),
+                        django.contrib.postgres.search.SearchConfig("newsdesk_english"),
+                    ),
+                    "||",
+                    django.contrib.postgres.search.SearchVector(
+                        "body", config="newsdesk_english", weight="C"
+                    ),
+                    django.contrib.postgres.search.SearchConfig("newsdesk_english"),
+                ),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='article_search_idx'),
+            model_name="article",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="article_search_idx"
+            ),
         ),
     ]

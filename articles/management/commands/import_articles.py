@@ -43,7 +43,7 @@ class Command(BaseCommand):
             help="Hide the progress bar (it is shown only on a terminal anyway).",
         )
 
-    def handle(self, *paths, dry_run, max_bytes, no_progress, verbosity, **options):
+    def handle(self, *args, paths, dry_run, max_bytes, no_progress, **options):
         records = iter_records(paths, max_bytes=max_bytes)
         # tqdm disables itself when stderr is not a terminal (disable=None).
         progress = tqdm(
