@@ -188,13 +188,17 @@ class ArticleFilter(filters.FilterSet):
     def filter_query(self, queryset, name, value):
         return queryset.search(value)
 
+    # An absent multi-value parameter cleans to an empty queryset, which django-filter
+    # does not treat as empty: skip it here, or it would filter everything out.
     def filter_people(self, queryset, name, value):
-        return queryset.mentioning_people(value)
+        return queryset.mentioning_people(value) if value else queryset
 
     def filter_organizations(self, queryset, name, value):
-        return queryset.mentioning_organizations(value)
+        return queryset.mentioning_organizations(value) if value else queryset
 
     def filter_countries(self, queryset, name, value):
+        if not value:
+            return queryset
         return queryset.in_countries(country.country_code for country in value)
 
     def filter_place(self, queryset, name, value):

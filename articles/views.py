@@ -28,7 +28,9 @@ INDEX_PAGE_SIZE = 60
 @require_safe
 def home(request):
     newest = list(
-        Article.objects.newest_first().defer("body", "blocks", "search_vector")[:HOME_ARTICLES]
+        Article.objects.newest_first()
+        .defer("body", "blocks", "search_vector")
+        .prefetch_related(*visible_tag_prefetches())[:HOME_ARTICLES]
     )
     latest = Article.objects.order_by("-published_on").values_list("published_on", flat=True)
     month_articles = Article.objects.none()

@@ -15,6 +15,16 @@ SEED = SAMPLE_DIR / "000_moscow_times_seed.txt"
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Static files as production serves them: hashed names in a manifest, via whitenoise."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("staticfiles")
+    call_command("collectstatic", "--no-input", verbosity=0)
+    return settings.STATIC_ROOT
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return SEED

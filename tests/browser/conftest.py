@@ -39,6 +39,16 @@ def browser():
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def unhashed_static(settings):
+    """The live server serves static files from the finders, which know no hashed names
+    (tests/test_static.py covers the hashed manifest that production serves)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -52,7 +52,7 @@ def archive(seed_path, tmp_path):
     call_command("import_articles", str(others), "--no-progress", verbosity=0)
     for article in Article.objects.exclude(pk=seed.pk):
         article.placemention_set.create(entity=russia, state="suggested")
-        if article.title.endswith(("1", "3", "5")):
+        if article.title in {"Diplomacy report 1", "Diplomacy report 2", "Diplomacy report 3"}:
             article.personmention_set.create(entity=lavrov, state="suggested")
     return seed
 
@@ -72,7 +72,7 @@ def test_search_facet_chip_paging_article_and_person(live_server, page, screensh
     page.locator(".facet", has_text="People").get_by_role("link", name="Sergei Lavrov").click()
     page.wait_for_url(re.compile(r"person=sergei-lavrov"))
     lavrov_count = int(page.locator(".result-count").inner_text().split()[0])
-    assert lavrov_count == 4  # the seed and reports 1, 3 and 5 … of those that say diplomacy
+    assert lavrov_count == 4  # the seed and reports 1, 2 and 3
     screenshot("search-faceted")
     page.get_by_role("link", name="Remove filter Person: Sergei Lavrov").click()
     page.wait_for_url(lambda url: "person=" not in url)
@@ -89,7 +89,7 @@ def test_search_facet_chip_paging_article_and_person(live_server, page, screensh
     page.get_by_role("link", name=re.compile("U.S. Urges De-Escalation")).click()
     page.wait_for_url(re.compile(r"/articles/\d+/"))
     assert page.get_by_role("heading", level=1).inner_text().startswith("U.S. Urges")
-    assert page.get_by_role("heading", name="'Nightmare scenario'").is_visible()
+    assert page.get_by_role("heading", name="'Nightmare scenario'", exact=True).is_visible()
     screenshot("article")
     page.locator(".facets").get_by_role("link", name="Sergei Lavrov").click()
     page.wait_for_url(re.compile(r"/people/sergei-lavrov/"))
