@@ -35,7 +35,7 @@ run: install
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py import_articles tests/fixtures/sample
 	@if [ -f "$(SHARED_CSV)" ]; then DJANGO_DEBUG=1 $(PY) manage.py import_articles "$(SHARED_CSV)" || true; fi
-	DJANGO_DEBUG=1 $(PY) manage.py demo_account
+	DJANGO_DEBUG=1 $(PY) manage.py demo_account --url http://$(HOST):$(PORT)/admin/
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Replace
 
 # A copy of "english" whose words pass through unaccent first (migration 0002), so that
 # "Zelenskíy" and "Zelenskiy" meet. A constant config keeps the generated column immutable.
@@ -28,6 +29,19 @@ VISIBLE_STATES = ("suggested", "confirmed")
 
 def visible(mentions: models.QuerySet) -> models.QuerySet:
     return mentions.filter(state__in=VISIBLE_STATES)
+
+
+def _html_escaped(field: str):
+    """The column with &, < and > escaped, in SQL.
+
+    ts_headline parses its input as HTML-ish text: it drops what looks like a tag
+    (`<script>` vanishes instead of showing as text) and keeps what does not (`<img
+    onerror=…>`). Escaping first leaves it nothing to drop, and its output is already
+    safe HTML text apart from our sentinels (see articles.search.highlight).
+    """
+    escaped = Replace(F(field), Value("&"), Value("&amp;"))
+    escaped = Replace(escaped, Value("<"), Value("&lt;"))
+    return Replace(escaped, Value(">"), Value("&gt;"))
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -52,9 +66,11 @@ class ArticleQuerySet(models.QuerySet):
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         common = {"config": SEARCH_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
         return self.annotate(
-            title_marked=SearchHeadline("title", query, highlight_all=True, **common),
+            title_marked=SearchHeadline(
+                _html_escaped("title"), query, highlight_all=True, **common
+            ),
             snippet_marked=SearchHeadline(
-                "body",
+                _html_escaped("body"),
                 query,
                 max_words=35,
                 min_words=15,

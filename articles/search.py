@@ -6,13 +6,13 @@ both run the same fixed number of queries whatever the page size.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db.models import Prefetch, QuerySet
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.filters import ArticleFilter
@@ -155,15 +155,21 @@ def countries_of(article: Article) -> list[dict]:
 
 
 def highlight(marked: str | None) -> SafeString:
-    """Escape untrusted text, then turn our sentinels, and only them, into <mark> tags."""
+    """Our <mark> tags around matches in text that was HTML-escaped before ts_headline.
+
+    The text was escaped in SQL (querysets._html_escaped), so it holds no tag of its own;
+    any stray angle bracket is escaped again here all the same, then our sentinels, and
+    only they, become <mark> tags.
+    """
     if not marked:
         return mark_safe("")
-    escaped = escape(marked)
-    return mark_safe(escaped.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
+    safe = marked.replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return mark_safe(safe.replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
 
 
 def plain(marked: str | None) -> str:
-    return (marked or "").replace(MARK_START, "").replace(MARK_STOP, "")
+    """The snippet as plain text, for the API: no sentinels, entities decoded."""
+    return html.unescape((marked or "").replace(MARK_START, "").replace(MARK_STOP, ""))
 
 
 # How a query was understood, for people: the same grammar as websearch_to_tsquery.

@@ -309,16 +309,6 @@ def seed_article(run_import, seed_path) -> Article:
     return article
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Pages link their CSS with {% static %}; the manifest storage of production needs
-    # `collectstatic` first, which is not what these tests are about.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def api(client):
     """GET the search API with `params` (lists repeat a parameter); expect 200 JSON."""

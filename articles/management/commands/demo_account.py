@@ -16,8 +16,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--username", default="demo", help="Account name (default: %(default)s)."
         )
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/admin/",
+            help="Where the admin will be served, for the message (default: %(default)s).",
+        )
 
-    def handle(self, *, username, **options):
+    def handle(self, *, username, url, **options):
         password = secrets.token_urlsafe(12)
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": f"{username}@localhost"}
@@ -28,7 +33,6 @@ class Command(BaseCommand):
         state = "created" if created else "reset"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin login {state}: http://127.0.0.1:8000/admin/  "
-                f"user {username!r}  password {password!r}"
+                f"Admin login {state}: {url}  user {username!r}  password {password!r}"
             )
         )
