@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import models
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models import Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Replace
 
 # A copy of "english" whose words pass through unaccent first (migration 0002), so that
@@ -123,6 +123,30 @@ class ArticleQuerySet(models.QuerySet):
         best = sorted(shared, key=lambda pk: -shared[pk])[:limit]
         found = self.filter(pk__in=best).defer("body", "blocks", "search_vector").in_bulk()
         return [found[pk] for pk in best if pk in found]
+
+    def rank_within_newest(self, candidates: int) -> ArticleQuerySet:
+        """Rank only the newest `candidates` matches (needs `search()`), best first.
+
+        Ranking reads (and detoasts) the search vector of every row it ranks: for a word
+        in half the archive that is most of the table. Past a few thousand matches we
+        rank the newest of them instead, which is what a news reader wants from a broad
+        query anyway. The candidate subquery walks the date index and stops early.
+        """
+        newest = self.order_by("-published_on", "-id").values("pk")[:candidates]
+        return self.filter(pk__in=newest).by_relevance()
+
+    def by_date_without_index_walk(self, *, newest: bool) -> ArticleQuerySet:
+        """Order by date in a way the planner cannot serve by walking the date index.
+
+        For a rare word, walking the date index and testing each row against the query
+        visits most of the archive before finding 20 matches. Sorting an expression
+        instead (date + 0) makes it fetch the few matches through the GIN index and sort
+        them. Use it only when the matches are few; for common words the walk is right.
+        """
+        day = ExpressionWrapper(F("published_on") + 0, output_field=models.DateField())
+        if newest:
+            return self.order_by(day.desc(), "-id")
+        return self.order_by(day.asc(), "id")
 
     def newest_first(self) -> ArticleQuerySet:
         return self.order_by("-published_on", "-id")

@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from articles.filters import ArticleFilter
+from articles.filters import ArticleFilter, SortChoices
 from articles.models import (
     Article,
     Organization,
@@ -27,6 +27,8 @@ from articles.models import (
 from articles.querysets import MARK_START, MARK_STOP, VISIBLE_STATES
 
 COUNT_CAP = 10_000
+# Past this many matches, relevance ranks the newest ones only (see rank_within_newest).
+RANK_CANDIDATES = 5_000
 MAX_PAGE_SIZE = 100
 FACET_SIZE = 10
 
@@ -54,6 +56,7 @@ class SearchResult:
     page: int = 1
     page_size: int = 20
     facets: dict = field(default_factory=dict)
+    ranked_newest_only: bool = False  # relevance ranked the newest RANK_CANDIDATES matches
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -98,6 +101,7 @@ def run_search(
     result.page_size = page_form.cleaned_data.get("page_size") or default_page_size
     matches = filterset.qs
     result.count = matches.count_capped(COUNT_CAP)
+    matches, result.ranked_newest_only = _guard_the_planner(matches, filterset, result.count)
     start = (result.page - 1) * result.page_size
     page_rows = matches.defer("body", "blocks", "search_vector").prefetch_related(
         *visible_tag_prefetches()
@@ -113,6 +117,25 @@ def run_search(
             "sources": matches.source_facet(limit=FACET_SIZE),
         }
     return result
+
+
+def _guard_the_planner(
+    matches: QuerySet, filterset: ArticleFilter, count: int
+) -> tuple[QuerySet, bool]:
+    """Pick the page query's shape from how many rows match, which we already know.
+
+    Returns the queryset and whether relevance was limited to the newest candidates.
+    """
+    if not filterset.query_text:
+        return matches, False  # no text query: the date index is the right path
+    sort = filterset.sort_order
+    if sort == SortChoices.RELEVANCE:
+        if count > RANK_CANDIDATES:
+            return matches.rank_within_newest(RANK_CANDIDATES), True
+        return matches, False
+    if count <= COUNT_CAP:
+        return matches.by_date_without_index_walk(newest=sort == SortChoices.NEWEST), False
+    return matches, False
 
 
 def visible_tag_prefetches() -> list[Prefetch]:
