@@ -177,13 +177,17 @@ class ArticleFilter(filters.FilterSet):
             chosen = None  # nothing to be relevant to: newest first
         return chosen or (SortChoices.RELEVANCE if self.query_text else SortChoices.NEWEST)
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        return {
-            SortChoices.RELEVANCE: queryset.by_relevance,
-            SortChoices.NEWEST: queryset.newest_first,
-            SortChoices.OLDEST: queryset.oldest_first,
-        }[self.sort_order]()
+    def sorted(self, matches):
+        """`matches` (this FilterSet's `qs`) in the chosen order.
+
+        `qs` itself stays unordered and unranked, so that counts and facets over it do
+        not pay for ranking.
+        """
+        if self.sort_order == SortChoices.RELEVANCE:
+            return matches.by_relevance(self.query_text)
+        if self.sort_order == SortChoices.OLDEST:
+            return matches.oldest_first()
+        return matches.newest_first()
 
     def filter_query(self, queryset, name, value):
         return queryset.search(value)
@@ -205,4 +209,4 @@ class ArticleFilter(filters.FilterSet):
         return queryset.mentioning_places([value])
 
     def keep(self, queryset, name, value):
-        return queryset  # `sort` orders the result in filter_queryset, after every filter
+        return queryset  # `sort` is applied by `sorted()`, after every filter

@@ -31,6 +31,10 @@ def visible(mentions: models.QuerySet) -> models.QuerySet:
     return mentions.filter(state__in=VISIBLE_STATES)
 
 
+def _web_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
 def _html_escaped(field: str):
     """The column with &, < and > escaped, in SQL.
 
@@ -46,24 +50,28 @@ def _html_escaped(field: str):
 
 class ArticleQuerySet(models.QuerySet):
     def search(self, text: str) -> ArticleQuerySet:
-        """Articles matching web-search syntax `text`, annotated with `rank`.
+        """Articles matching web-search syntax `text` (unordered; see `by_relevance`).
 
         websearch_to_tsquery never raises on user input: words must all match,
         "quoted phrases" match as phrases, OR is or, -word excludes.
         """
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        return self.filter(search_vector=query).annotate(
-            rank=SearchRank(
-                F("search_vector"), query, cover_density=True, normalization=RANK_NORMALIZATION
-            )
+        return self.filter(search_vector=_web_query(text))
+
+    def by_relevance(self, text: str) -> ArticleQuerySet:
+        """Best match for `text` first (cover density, title above body, length
+        normalised); equal ranks by recency. Annotates `rank`."""
+        query = _web_query(text)
+        rank = SearchRank(
+            F("search_vector"), query, cover_density=True, normalization=RANK_NORMALIZATION
         )
+        return self.annotate(rank=rank).order_by("-rank", "-published_on", "-id")
 
     def with_snippets(self, text: str) -> ArticleQuerySet:
         """Annotate `title_marked` and `snippet_marked` with MARK_START/MARK_STOP sentinels.
 
         Call it on the page's rows only: ts_headline re-parses the whole text.
         """
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        query = _web_query(text)
         common = {"config": SEARCH_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
         return self.annotate(
             title_marked=SearchHeadline(
@@ -124,8 +132,8 @@ class ArticleQuerySet(models.QuerySet):
         found = self.filter(pk__in=best).defer("body", "blocks", "search_vector").in_bulk()
         return [found[pk] for pk in best if pk in found]
 
-    def rank_within_newest(self, candidates: int) -> ArticleQuerySet:
-        """Rank only the newest `candidates` matches (needs `search()`), best first.
+    def rank_within_newest(self, text: str, candidates: int) -> ArticleQuerySet:
+        """Rank only the newest `candidates` matches for `text`, best first.
 
         Ranking reads (and detoasts) the search vector of every row it ranks: for a word
         in half the archive that is most of the table. Past a few thousand matches we
@@ -133,7 +141,7 @@ class ArticleQuerySet(models.QuerySet):
         query anyway. The candidate subquery walks the date index and stops early.
         """
         newest = self.order_by("-published_on", "-id").values("pk")[:candidates]
-        return self.filter(pk__in=newest).by_relevance()
+        return self.filter(pk__in=newest).by_relevance(text)
 
     def by_date_without_index_walk(self, *, newest: bool) -> ArticleQuerySet:
         """Order by date in a way the planner cannot serve by walking the date index.
@@ -154,13 +162,9 @@ class ArticleQuerySet(models.QuerySet):
     def oldest_first(self) -> ArticleQuerySet:
         return self.order_by("published_on", "id")
 
-    def by_relevance(self) -> ArticleQuerySet:
-        """Best match first; equal ranks by recency. Needs `search()` first."""
-        return self.order_by("-rank", "-published_on", "-id")
-
     def count_capped(self, cap: int) -> int:
         """The exact count up to `cap`, else cap + 1: counting a huge result exactly is slow."""
-        return self.order_by()[: cap + 1].count()
+        return self.order_by().values("pk")[: cap + 1].count()
 
     def country_facet(self, *, limit: int = 10) -> list[dict]:
         """Countries mentioned in these articles, directly or through a place within."""

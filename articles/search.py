@@ -9,9 +9,11 @@ from __future__ import annotations
 import html
 import math
 import re
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django import forms
+from django.db import connection, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
@@ -99,11 +101,18 @@ def run_search(
 
     result.page = page_form.cleaned_data.get("page") or 1
     result.page_size = page_form.cleaned_data.get("page_size") or default_page_size
+    planning = text_search_plans() if filterset.query_text else nullcontext()
+    with planning:
+        _fetch(result, filterset, facets=facets)
+    return result
+
+
+def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> None:
     matches = filterset.qs
     result.count = matches.count_capped(COUNT_CAP)
-    matches, result.ranked_newest_only = _guard_the_planner(matches, filterset, result.count)
+    ordered, result.ranked_newest_only = _sorted_for_the_planner(matches, filterset, result.count)
     start = (result.page - 1) * result.page_size
-    page_rows = matches.defer("body", "blocks", "search_vector").prefetch_related(
+    page_rows = ordered.defer("body", "blocks", "search_vector").prefetch_related(
         *visible_tag_prefetches()
     )
     if result.query_text:
@@ -116,26 +125,37 @@ def run_search(
             "countries": matches.country_facet(limit=FACET_SIZE),
             "sources": matches.source_facet(limit=FACET_SIZE),
         }
-    return result
 
 
-def _guard_the_planner(
+@contextmanager
+def text_search_plans():
+    """Keep the planner off sequential scans while a text query runs.
+
+    When a word matches most of the archive, the planner prefers a sequential scan that
+    tests `search_vector @@ query` on every row, and so detoasts every vector. It does
+    not price the detoasting; the GIN index answers the same without touching a single
+    vector (measured on the 3,250-article corpus: the capped count of "said" 8.9 ms by
+    sequential scan, 1.9 ms by bitmap index scan). The setting lasts to the end of this
+    transaction only.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
+
+
+def _sorted_for_the_planner(
     matches: QuerySet, filterset: ArticleFilter, count: int
 ) -> tuple[QuerySet, bool]:
-    """Pick the page query's shape from how many rows match, which we already know.
+    """Sort the matches, choosing the query's shape by how many there are (known already).
 
-    Returns the queryset and whether relevance was limited to the newest candidates.
+    Returns the ordered queryset and whether relevance ranked only the newest candidates.
     """
-    if not filterset.query_text:
-        return matches, False  # no text query: the date index is the right path
-    sort = filterset.sort_order
-    if sort == SortChoices.RELEVANCE:
-        if count > RANK_CANDIDATES:
-            return matches.rank_within_newest(RANK_CANDIDATES), True
-        return matches, False
-    if count <= COUNT_CAP:
+    sort, text = filterset.sort_order, filterset.query_text
+    if text and sort == SortChoices.RELEVANCE and count > RANK_CANDIDATES:
+        return matches.rank_within_newest(text, RANK_CANDIDATES), True
+    if text and sort != SortChoices.RELEVANCE and count <= COUNT_CAP:
         return matches.by_date_without_index_walk(newest=sort == SortChoices.NEWEST), False
-    return matches, False
+    return filterset.sorted(matches), False
 
 
 def visible_tag_prefetches() -> list[Prefetch]:

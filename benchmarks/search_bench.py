@@ -22,7 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")  # local run; nothing here is served
+# Production settings (debug off): debug mode records every query and slows rendering.
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECURE", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
 
 import django  # noqa: E402
 
@@ -98,6 +101,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
     args = parser.parse_args()
 
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--no-input", verbosity=0)  # pages need the manifest
     client = Client(HTTP_HOST="localhost")
     total = Article.objects.count()
     print(f"Archive: {total:,} articles; {args.repeat} runs per query (after one warm-up)")

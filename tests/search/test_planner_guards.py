@@ -55,7 +55,7 @@ def test_date_sort_for_few_matches_does_not_order_by_the_bare_date_column(twelve
     from articles.models import Article
 
     filterset = ArticleFilter(QueryDict("q=ceasefire&sort=newest"), queryset=Article.objects)
-    guarded, ranked = search._guard_the_planner(filterset.qs, filterset, count=12)
+    guarded, ranked = search._sorted_for_the_planner(filterset.qs, filterset, count=12)
 
     sql = str(guarded.query)
     assert ranked is False
