@@ -68,6 +68,17 @@ class SearchResult:
         return errors
 
     @property
+    def labelled_errors(self) -> list[tuple[str, str]]:
+        """(field label, message) pairs, for people rather than programs."""
+        labels = {name: field.label for name, field in self.filterset.form.fields.items()}
+        labels.update(page="Page", page_size="Page size", __all__="Search")
+        return [
+            (str(labels.get(name) or name), message)
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
+    @property
     def is_valid(self) -> bool:
         return not self.errors
 

@@ -47,8 +47,7 @@ def home(request):
 
 @require_safe
 def search(request):
-    redirect = _resolve_names(request)
-    if redirect:
+    if redirect := _resolve_names(request):
         return redirect
     result = run_search(request.GET)
     context = {
@@ -62,7 +61,8 @@ def search(request):
 
 
 def _resolve_names(request):
-    """Turn names typed in the form ("lavrof", "kyiv") into filters, by redirecting.
+    """Turn names typed in the form ("lavrof", "kyiv") into filters, by redirecting to
+    the same page with the filter added.
 
     The form's `who` and `where` boxes take names; the filters take slugs and codes.
     The best match is added as a filter; nothing matching leaves a message on the page.
@@ -86,7 +86,7 @@ def _resolve_names(request):
     if not changed:
         return None
     params.pop("page", None)
-    return HttpResponseRedirect(f"{reverse('articles:search')}?{params.urlencode()}")
+    return HttpResponseRedirect(f"{request.path}?{params.urlencode()}")
 
 
 def _active_filter_chips(result) -> list[dict]:
@@ -139,6 +139,8 @@ def article_detail(request, pk):
 
 
 def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: str):
+    if redirect := _resolve_names(request):
+        return redirect
     params = request.GET.copy()
     params.setlist(scope_param, [scope_value])
     result = run_search(params)

@@ -115,3 +115,43 @@ def test_entity_name_box_finds_a_misspelled_person(live_server, page, archive):
     page.locator("#id_who").press("Enter")
     page.wait_for_url(re.compile(r"person=sergei-lavrov"))
     assert "Person: Sergei Lavrov" in page.locator(".chips").inner_text()
+
+
+def test_index_pages_filter_by_name(live_server, page, screenshot, archive):
+    page.goto(live_server.url + "/people/")
+    assert page.locator(".entity-grid li").count() == 2
+    screenshot("people-index")
+    page.locator("#id_name").fill("lavrof")
+    page.locator("#id_name").press("Enter")
+    page.wait_for_url(re.compile(r"name=lavrof"))
+    (only,) = page.locator(".entity-grid li").all_inner_texts()
+    assert only.split() == ["Sergei", "Lavrov", "4", "Russian", "Foreign", "Minister"]
+    page.goto(live_server.url + "/countries/")
+    assert "Russia" in page.locator(".entity-grid").inner_text()
+    screenshot("countries-index")
+
+
+def test_bad_input_shows_a_clear_message_not_an_error_page(live_server, page, screenshot, archive):
+    response = page.goto(live_server.url + "/search/?q=diplomacy&date_from=2021-13-45")
+    assert response.status == 400
+    alert = page.get_by_role("alert")
+    assert "We could not run this search" in alert.inner_text()
+    assert "Enter a date as YYYY-MM-DD." in alert.inner_text()
+    screenshot("search-bad-date")
+
+
+def test_search_on_a_phone_sized_screen(live_server, browser, archive):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(live_server.url + "/search/?q=diplomacy")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    phone.screenshot(path=str(_artifact("search-phone")), full_page=False)
+    context.close()
+    assert width <= 390, "the page scrolls sideways on a phone"
+
+
+def _artifact(name):
+    from tests.browser.conftest import ARTIFACTS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
