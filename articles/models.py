@@ -124,6 +124,10 @@ class Entity(models.Model):
         blank=True,
         help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
     )
+    gazetteer_key = models.CharField(
+        max_length=200, unique=True, null=True, blank=True, editable=False,
+        help_text="The tagging gazetteer's key for it (e.g. country:UA), when it has one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = EntityQuerySet.as_manager()
@@ -256,6 +260,13 @@ class Mention(models.Model):
         help_text="Character offsets of each mention in the article's body.",
     )
     evidence = models.TextField(blank=True, help_text="The sentence that names it.")
+    surface_forms = ArrayField(
+        models.CharField(max_length=300), default=list, blank=True,
+        help_text="The names as the text wrote them, e.g. Kiev.",
+    )
+    role = models.CharField(
+        max_length=300, blank=True, help_text='How the text introduced it, e.g. "Kremlin spokesman".'
+    )
     confidence = models.FloatField(null=True, blank=True)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EDITOR)
     state = models.CharField(
@@ -307,3 +318,53 @@ class PlaceMention(Mention):
         constraints = [
             models.UniqueConstraint(fields=["article", "entity"], name="one_place_mention"),
         ]
+
+
+class EntityKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANIZATION = "organization", "Organization"
+    PLACE = "place", "Place"
+
+
+class SlugRedirect(models.Model):
+    """An old slug of a merged entity, sending readers on to the survivor's page."""
+
+    kind = models.CharField(max_length=12, choices=EntityKind.choices)
+    old_slug = models.SlugField(max_length=300)
+    old_gazetteer_key = models.CharField(
+        max_length=200, blank=True, db_index=True,
+        help_text="The merged entity's gazetteer key: tagging resolves it to the survivor.",
+    )
+    entity_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "old_slug"], name="one_redirect_per_slug"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_slug} → {self.entity_id}"
+
+
+class EntityMerge(models.Model):
+    """The record of a merge: who folded which entity into which, and what moved."""
+
+    kind = models.CharField(max_length=12, choices=EntityKind.choices)
+    merged_name = models.CharField(max_length=300)
+    merged_slug = models.SlugField(max_length=300)
+    survivor_id = models.BigIntegerField()
+    survivor_name = models.CharField(max_length=300)
+    mentions_moved = models.PositiveIntegerField(default=0)
+    aliases_moved = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    merged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_name} → {self.survivor_name}"
