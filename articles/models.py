@@ -125,7 +125,11 @@ class Entity(models.Model):
         help_text="Other names and spellings, e.g. Kyiv for Kiev, Zelensky for Zelenskiy.",
     )
     gazetteer_key = models.CharField(
-        max_length=200, unique=True, null=True, blank=True, editable=False,
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="The tagging gazetteer's key for it (e.g. country:UA), when it has one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -261,11 +265,15 @@ class Mention(models.Model):
     )
     evidence = models.TextField(blank=True, help_text="The sentence that names it.")
     surface_forms = ArrayField(
-        models.CharField(max_length=300), default=list, blank=True,
+        models.CharField(max_length=300),
+        default=list,
+        blank=True,
         help_text="The names as the text wrote them, e.g. Kiev.",
     )
     role = models.CharField(
-        max_length=300, blank=True, help_text='How the text introduced it, e.g. "Kremlin spokesman".'
+        max_length=300,
+        blank=True,
+        help_text='How the text introduced it, e.g. "Kremlin spokesman".',
     )
     confidence = models.FloatField(null=True, blank=True)
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EDITOR)
@@ -332,7 +340,9 @@ class SlugRedirect(models.Model):
     kind = models.CharField(max_length=12, choices=EntityKind.choices)
     old_slug = models.SlugField(max_length=300)
     old_gazetteer_key = models.CharField(
-        max_length=200, blank=True, db_index=True,
+        max_length=200,
+        blank=True,
+        db_index=True,
         help_text="The merged entity's gazetteer key: tagging resolves it to the survivor.",
     )
     entity_id = models.BigIntegerField()
@@ -358,7 +368,10 @@ class EntityMerge(models.Model):
     mentions_moved = models.PositiveIntegerField(default=0)
     aliases_moved = ArrayField(models.CharField(max_length=300), default=list, blank=True)
     merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     merged_at = models.DateTimeField(auto_now_add=True)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 
 from django.db.models import Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from articles import lookups
+from articles import editing, lookups
 from articles.models import Article, Organization, Person, Place
 from articles.querysets import VISIBLE_STATES
 from articles.search import (
@@ -158,18 +159,49 @@ def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: s
     )
 
 
+class MovedEntity(Exception):
+    def __init__(self, entity):
+        self.entity = entity
+
+
 def _get_entity(model, **lookup):
+    """The entity, or MovedEntity when a merge folded this slug into another one."""
     entities = model.objects.with_article_counts().select_related("country")
-    return get_object_or_404(entities, **lookup)
+    entity = entities.filter(**lookup).first()
+    if entity is None and "slug" in lookup:
+        survivor = editing.redirect_for(model, lookup["slug"])
+        if survivor is not None:
+            raise MovedEntity(survivor)
+    if entity is None:
+        raise Http404(f"No {model._meta.verbose_name} matches the given query.")
+    return entity
+
+
+def follow_merges(view):
+    """Answer a merged entity's old URL with a permanent redirect to the survivor."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except MovedEntity as moved:
+            url = moved.entity.get_absolute_url()
+            if request.GET:
+                url = f"{url}?{request.GET.urlencode()}"
+            return HttpResponsePermanentRedirect(url)
+
+    return wrapper
 
 
 @require_safe
+@follow_merges
 def person_detail(request, slug):
     person = _get_entity(Person, slug=slug)
     return _entity_page(request, person, kind="person", scope_param="person", scope_value=slug)
 
 
 @require_safe
+@follow_merges
 def organization_detail(request, slug):
     organization = _get_entity(Organization, slug=slug)
     return _entity_page(
@@ -178,6 +210,7 @@ def organization_detail(request, slug):
 
 
 @require_safe
+@follow_merges
 def place_detail(request, slug):
     place = _get_entity(Place, slug=slug)
     if place.kind == Place.Kind.COUNTRY and place.country_code:
