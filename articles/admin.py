@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -85,8 +85,10 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportForm(forms.Form):
+    # Empty files pass the form: the importer reports them like the command does.
     files = MultipleFileField(
-        help_text="Text exports (.txt), CSV (.csv) or JSON Lines (.jsonl); several at once."
+        allow_empty_file=True,
+        help_text="Text exports (.txt), CSV (.csv) or JSON Lines (.jsonl); several at once.",
     )
 
 
@@ -349,9 +351,11 @@ class EntityAdmin(admin.ModelAdmin):
         """Names, slugs, and aliases too (case-insensitively): "Kyiv" finds Kiev."""
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term:
-            by_alias = queryset.extra(
-                where=["EXISTS (SELECT 1 FROM unnest(aliases) a WHERE lower(a) LIKE %s)"],
-                params=[f"%{search_term.lower()}%"],
+            alias_text = Func(
+                F("aliases"), Value(" "), function="array_to_string", output_field=TextField()
+            )
+            by_alias = queryset.alias(alias_text=alias_text).filter(
+                alias_text__icontains=search_term
             )
             results = results | by_alias
         return results, may_have_duplicates
