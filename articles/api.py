@@ -25,6 +25,7 @@ def article_list(request):
         "page": result.page,
         "pages": result.pages,
         "query": result.query_text,
+        "also_searched": list(result.also_searched),
         "results": [
             {
                 "id": article.pk,

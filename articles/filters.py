@@ -5,7 +5,9 @@ from __future__ import annotations
 import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
 
+from articles import lookups
 from articles.models import Article, Organization, Person, Place
 
 MAX_QUERY_LENGTH = 500
@@ -177,6 +179,11 @@ class ArticleFilter(filters.FilterSet):
             chosen = None  # nothing to be relevant to: newest first
         return chosen or (SortChoices.RELEVANCE if self.query_text else SortChoices.NEWEST)
 
+    @cached_property
+    def expanded_query(self):
+        """The text query with entity names widened to all their spellings."""
+        return lookups.expand_query(self.query_text) if self.query_text else None
+
     def sorted(self, matches):
         """`matches` (this FilterSet's `qs`) in the chosen order.
 
@@ -184,13 +191,13 @@ class ArticleFilter(filters.FilterSet):
         not pay for ranking.
         """
         if self.sort_order == SortChoices.RELEVANCE:
-            return matches.by_relevance(self.query_text)
+            return matches.by_relevance(self.expanded_query.query)
         if self.sort_order == SortChoices.OLDEST:
             return matches.oldest_first()
         return matches.newest_first()
 
     def filter_query(self, queryset, name, value):
-        return queryset.search(value)
+        return queryset.search(self.expanded_query.query)
 
     # An absent multi-value parameter cleans to an empty queryset, which django-filter
     # does not treat as empty: skip it here, or it would filter everything out.

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.postgres.lookups import Unaccent
+from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
@@ -22,10 +24,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Greatest, Lower
 
 from articles.models import Organization, Person, Place
-from articles.querysets import VISIBLE_STATES
+from articles.query_syntax import describe_query, to_text
+from articles.querysets import SEARCH_CONFIG, VISIBLE_STATES, web_query
 
 # word_similarity() at or above this counts as a match: it lets one wrong letter in a
 # six-letter surname through ("lavrof") but not unrelated names.
@@ -133,3 +137,76 @@ def co_mentioned(entity, *, limit: int = 10) -> list[dict]:
         results.extend({"kind": kind, "entity": other, "count": other.count} for other in counted)
     results.sort(key=lambda row: (-row["count"], row["entity"].name))
     return results[:limit]
+
+
+@dataclass(frozen=True)
+class ExpandedQuery:
+    """A text query with entity names widened to every spelling the archive knows."""
+
+    query: SearchQuery
+    also_searched: tuple[str, ...] = ()
+
+
+def expand_query(text: str) -> ExpandedQuery:
+    """Widen each plain word that names a known entity to all of its names.
+
+    "Kyiv" becomes (Kyiv | Kiev), "Zelensky" (Zelensky | Zelenskiy | "Volodymyr
+    Zelenskiy" ...), so an archive that spells a name one way is found by the other.
+    Words next to OR, inside phrases or excluded are left as typed: there the reader
+    chose the spelling on purpose.
+    """
+    parts = describe_query(text)
+    candidates = [
+        part.text
+        for i, part in enumerate(parts)
+        if part.kind == "word" and not _next_to_or(parts, i) and len(part.text) <= MAX_NAME_LENGTH
+    ]
+    spellings = _other_spellings(candidates) if candidates else {}
+    if not spellings:
+        return ExpandedQuery(web_query(text))
+    kept = [p for p in parts if not (p.kind == "word" and p.text in spellings)]
+    query = web_query(to_text(kept)) if kept else None
+    also: list[str] = []
+    for word, names in spellings.items():
+        group = SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+        for name in names:
+            group |= SearchQuery(name, search_type="phrase", config=SEARCH_CONFIG)
+        query = group if query is None else query & group
+        also.extend(names)
+    return ExpandedQuery(query, tuple(dict.fromkeys(also)))
+
+
+def _next_to_or(parts, i: int) -> bool:
+    return any(0 <= j < len(parts) and parts[j].kind == "or" for j in (i - 1, i + 1))
+
+
+def _other_spellings(words: list[str]) -> dict[str, list[str]]:
+    """For each word that is an entity's name or alias: the entity's other names."""
+    found: dict[str, list[str]] = {}
+    for model in MODELS.values():
+        table = model._meta.db_table
+        names_match = RawSQL(
+            f"""EXISTS (
+                SELECT 1 FROM unnest(array_append({table}.aliases, {table}.name)) AS n
+                WHERE unaccent(lower(n)) IN (
+                    SELECT unaccent(lower(w)) FROM unnest(%s::text[]) AS w)
+            )""",
+            [words],
+            output_field=BooleanField(),
+        )
+        for name, aliases in model.objects.filter(names_match).values_list("name", "aliases"):
+            all_names = [name, *aliases]
+            folded = {_fold(n): n for n in all_names}
+            for word in words:
+                if _fold(word) in folded:
+                    others = [n for n in all_names if _fold(n) != _fold(word)]
+                    found.setdefault(word, [])
+                    found[word].extend(n for n in others if n not in found[word])
+    return {word: names for word, names in found.items() if names}
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

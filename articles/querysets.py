@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import (
+    CombinedSearchQuery,
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+)
 from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Value
 from django.db.models.functions import Replace
@@ -31,7 +36,10 @@ def visible(mentions: models.QuerySet) -> models.QuerySet:
     return mentions.filter(state__in=VISIBLE_STATES)
 
 
-def _web_query(text: str) -> SearchQuery:
+def web_query(text: str | SearchQuery) -> SearchQuery:
+    """A query in web-search syntax; an already built (or combined) query passes as it is."""
+    if isinstance(text, SearchQuery | CombinedSearchQuery):
+        return text
     return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
 
@@ -49,29 +57,29 @@ def _html_escaped(field: str):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def search(self, text: str) -> ArticleQuerySet:
+    def search(self, text: str | SearchQuery) -> ArticleQuerySet:
         """Articles matching web-search syntax `text` (unordered; see `by_relevance`).
 
         websearch_to_tsquery never raises on user input: words must all match,
         "quoted phrases" match as phrases, OR is or, -word excludes.
         """
-        return self.filter(search_vector=_web_query(text))
+        return self.filter(search_vector=web_query(text))
 
-    def by_relevance(self, text: str) -> ArticleQuerySet:
+    def by_relevance(self, text: str | SearchQuery) -> ArticleQuerySet:
         """Best match for `text` first (cover density, title above body, length
         normalised); equal ranks by recency. Annotates `rank`."""
-        query = _web_query(text)
+        query = web_query(text)
         rank = SearchRank(
             F("search_vector"), query, cover_density=True, normalization=RANK_NORMALIZATION
         )
         return self.annotate(rank=rank).order_by("-rank", "-published_on", "-id")
 
-    def with_snippets(self, text: str) -> ArticleQuerySet:
+    def with_snippets(self, text: str | SearchQuery) -> ArticleQuerySet:
         """Annotate `title_marked` and `snippet_marked` with MARK_START/MARK_STOP sentinels.
 
         Call it on the page's rows only: ts_headline re-parses the whole text.
         """
-        query = _web_query(text)
+        query = web_query(text)
         common = {"config": SEARCH_CONFIG, "start_sel": MARK_START, "stop_sel": MARK_STOP}
         return self.annotate(
             title_marked=SearchHeadline(
@@ -132,7 +140,7 @@ class ArticleQuerySet(models.QuerySet):
         found = self.filter(pk__in=best).defer("body", "blocks", "search_vector").in_bulk()
         return [found[pk] for pk in best if pk in found]
 
-    def rank_within_newest(self, text: str, candidates: int) -> ArticleQuerySet:
+    def rank_within_newest(self, text: str | SearchQuery, candidates: int) -> ArticleQuerySet:
         """Rank only the newest `candidates` matches for `text`, best first.
 
         Ranking reads (and detoasts) the search vector of every row it ranks: for a word

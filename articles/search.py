@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
@@ -98,6 +97,11 @@ class SearchResult:
     def query_text(self) -> str:
         return self.filterset.query_text
 
+    @property
+    def also_searched(self) -> tuple[str, ...]:
+        expanded = self.filterset.expanded_query if self.is_valid else None
+        return expanded.also_searched if expanded else ()
+
 
 def run_search(
     params, *, queryset: QuerySet | None = None, default_page_size: int = 20, facets: bool = True
@@ -127,7 +131,7 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> N
         *visible_tag_prefetches()
     )
     if result.query_text:
-        page_rows = page_rows.with_snippets(result.query_text)
+        page_rows = page_rows.with_snippets(filterset.expanded_query.query)
     result.rows = list(page_rows[start : start + result.page_size])
     if facets:
         result.facets = {
@@ -163,7 +167,7 @@ def _sorted_for_the_planner(
     """
     sort, text = filterset.sort_order, filterset.query_text
     if text and sort == SortChoices.RELEVANCE and count > RANK_CANDIDATES:
-        return matches.rank_within_newest(text, RANK_CANDIDATES), True
+        return matches.rank_within_newest(filterset.expanded_query.query, RANK_CANDIDATES), True
     if text and sort != SortChoices.RELEVANCE and count <= COUNT_CAP:
         return matches.by_date_without_index_walk(newest=sort == SortChoices.NEWEST), False
     return filterset.sorted(matches), False
@@ -224,43 +228,3 @@ def highlight(marked: str | None) -> SafeString:
 def plain(marked: str | None) -> str:
     """The snippet as plain text, for the API: no sentinels, entities decoded."""
     return html.unescape((marked or "").replace(MARK_START, "").replace(MARK_STOP, ""))
-
-
-# How a query was understood, for people: the same grammar as websearch_to_tsquery.
-_TOKEN = re.compile(r'"(?P<phrase>[^"]*)"?|(?P<word>\S+)')
-
-
-@dataclass(frozen=True)
-class QueryPart:
-    kind: str  # "word", "phrase", "or", "not"
-    text: str
-
-
-def describe_query(text: str) -> list[QueryPart]:
-    """Split web-search syntax into parts, to show how it was read (not to run it)."""
-    parts: list[QueryPart] = []
-    negate = False
-    for match in _TOKEN.finditer(text):
-        if match.group("phrase") is not None:
-            phrase = match.group("phrase").strip()
-            if phrase:
-                parts.append(QueryPart("not" if negate else "phrase", phrase))
-            negate = False
-            continue
-        word = match.group("word")
-        if word == "OR":
-            if parts:
-                parts.append(QueryPart("or", "or"))
-            continue
-        if word.startswith("-") and len(word) > 1:
-            if word[1] == '"':
-                negate = True
-                continue
-            parts.append(QueryPart("not", word[1:]))
-            continue
-        parts.append(QueryPart("word", word))
-    return parts
-
-
-def is_plain_words(text: str) -> bool:
-    return all(part.kind == "word" for part in describe_query(text))

@@ -13,14 +13,9 @@ from django.views.decorators.http import require_safe
 
 from articles import editing, lookups
 from articles.models import Article, Organization, Person, Place
+from articles.query_syntax import describe_query, is_plain_words
 from articles.querysets import VISIBLE_STATES
-from articles.search import (
-    countries_of,
-    describe_query,
-    is_plain_words,
-    run_search,
-    visible_tag_prefetches,
-)
+from articles.search import countries_of, run_search, visible_tag_prefetches
 
 HOME_ARTICLES = 12
 INDEX_PAGE_SIZE = 60
