@@ -22,6 +22,7 @@ from django.db import DatabaseError, models, transaction
 from articles.importing import ParsedArticle, ParseError
 from articles.importing.sources import source_name
 from articles.models import Article
+from articles.tag_store import TagReport, tag_articles
 
 BATCH_SIZE = 500
 
@@ -56,6 +57,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[ParseError] = field(default_factory=list)
     written_ids: list[int] = field(default_factory=list)  # created or updated articles
+    tags: TagReport = field(default_factory=TagReport)
+    tagging_failures: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
 
@@ -78,9 +81,10 @@ class ImportReport:
 
     def summary(self, *, dry_run: bool = False) -> str:
         verb = "Would import" if dry_run else "Imported"
+        tags = f"; {self.tags.created} tag suggestions" if self.tags.articles else ""
         return (
             f"{verb} {self.processed} records: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.failed} failed "
+            f"{self.unchanged} unchanged, {self.failed} failed{tags} "
             f"in {self.seconds:.1f} s ({self.rate:.0f} articles/s)"
         )
 
@@ -114,15 +118,35 @@ def load(
     records: Iterable[ParsedArticle | ParseError],
     *,
     dry_run: bool = False,
+    tag: bool = True,
     on_record: Callable[[ParsedArticle | ParseError], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
-    """Upsert `records` into the archive and report what happened to each."""
+    """Upsert `records` into the archive and report what happened to each.
+
+    With `tag`, each written batch then gets its tag suggestions (editors' decisions
+    are kept; see articles.tag_store).
+    """
     report = ImportReport()
     for batch in _batches(records, batch_size, report, on_record):
+        written_before = len(report.written_ids)
         _load_batch(batch, report, dry_run=dry_run)
+        if tag and not dry_run:
+            _tag(report.written_ids[written_before:], report)
     report.finished = time.monotonic()
     return report
+
+
+def _tag(article_ids: list[int], report: ImportReport) -> None:
+    if not article_ids:
+        return
+    try:
+        report.tags.merge(tag_articles(article_ids))
+    except Exception as error:  # the articles are in; their tags can be redone
+        report.tagging_failures.append(
+            f"tagging {len(article_ids)} articles failed ({error!r}); "
+            "they are imported: run `manage.py retag` to tag them"
+        )
 
 
 def _batches(

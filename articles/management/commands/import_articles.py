@@ -38,12 +38,17 @@ class Command(BaseCommand):
             help="Refuse files larger than this many bytes (default: %(default)s).",
         )
         parser.add_argument(
+            "--no-tagging",
+            action="store_true",
+            help="Import without suggesting tags (run `manage.py retag` later).",
+        )
+        parser.add_argument(
             "--no-progress",
             action="store_true",
             help="Hide the progress bar (it is shown only on a terminal anyway).",
         )
 
-    def handle(self, *args, paths, dry_run, max_bytes, no_progress, **options):
+    def handle(self, *args, paths, dry_run, max_bytes, no_progress, no_tagging, **options):
         records = iter_records(paths, max_bytes=max_bytes)
         # tqdm disables itself when stderr is not a terminal (disable=None).
         progress = tqdm(
@@ -60,7 +65,9 @@ class Command(BaseCommand):
                 progress.write(self.style.ERROR(f"error: {record}"), file=self.stderr._out)
 
         with progress:
-            report = loader.load(records, dry_run=dry_run, on_record=on_record)
+            report = loader.load(records, dry_run=dry_run, tag=not no_tagging, on_record=on_record)
+        for failure in report.tagging_failures:
+            self.stderr.write(self.style.WARNING(f"warning: {failure}"))
 
         summary = report.summary(dry_run=dry_run)
         if report.failed:
