@@ -291,7 +291,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="article", ordering="article__title")
     def article_title(self, obj):
-        return obj.article.title
+        title = obj.article.title
+        return title if len(title) <= 60 else title[:59] + "…"
 
     @admin.display(description="evidence")
     def evidence_short(self, obj):
