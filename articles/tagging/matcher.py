@@ -11,24 +11,35 @@ How a text is read:
    every name in one pass over the accent-folded text.
 2. Overlaps are settled longest first ("United States" over "United", "U.S. State
    Department" over "U.S."); blocker phrases ("Latin America") win and are dropped.
-3. Places are checked in context: a name that is also a given name or surname is
-   not a place next to another capitalized name ("Michael Jordan"); "Georgia" is the
-   US state when the article shows it; a leading dateline ("MOSCOW, February 7.
-   /TASS/.", "Washington (CNN)") is skipped altogether.
+3. Places are checked in context: a city or region (or a country name that is also
+   a first name) next to another capitalized name is part of a person's name
+   ("Riyad Mansour", "Michael Jordan"); a city that is also a given name needs a
+   place's context ("in Warren"); a city before a treaty word is the treaty
+   ("Vienna Convention"); "Georgia" is the US state when the article shows it.
+   A leading dateline ("MOSCOW, February 7. /TASS/.", "Washington (CNN)") and a
+   closing agency credit ("(AFP, AP)") are skipped altogether.
 4. People rules (people.py) find the people the gazetteer does not know and resolve
-   later surnames; places inside a person's name are dropped ("Paris Hilton").
-5. Mentions are grouped by entity into suggestions.
+   later surnames; places inside a person's name are dropped ("Paris Hilton"), and
+   a place named like the surname of someone named earlier is that person ("the
+   Bush administration" after George W. Bush).
+5. Mentions are grouped by entity into suggestions, with the sentence of the first
+   mention as evidence and a confidence: a long exact gazetteer name 0.95, a short
+   alias ("EU", "U.S.") 0.85, a demonym 0.8, a city 0.75-0.8 (less when its name is
+   also a person's or another city's), a person found by rule 0.6-0.75 (more with a
+   role or honorific), plus 0.02 for each further mention, at most 0.99.
 
-A city is returned as a city, with the code of the country it lies in; the country
-is not added for it. A demonym ("Ukrainian") is a mention of its country.
+Decisions: a country named inside an organization's name ("U.S. State
+Department") counts only where it is also named on its own; a city is returned as a
+city, with the code of the country it lies in, and the country is not added for it;
+a demonym ("Ukrainian") is a mention of its country.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .gazetteer import (
     BLOCKER,
@@ -75,7 +86,9 @@ class TaggingText:
         """Where each non-empty part lies in `full_text`."""
         result: dict[str, tuple[int, int]] = {}
         position = 0
-        for name, part in zip(("title", "subtitle", "photo_caption", "body"), self._parts(), strict=True):
+        for name, part in zip(
+            ("title", "subtitle", "photo_caption", "body"), self._parts(), strict=True
+        ):
             if not part:
                 continue
             result[name] = (position, position + len(part))
@@ -121,11 +134,6 @@ class _Mention:
     kind: str = ""
 
 
-@dataclass(slots=True)
-class _Group:
-    mentions: list[_Mention] = field(default_factory=list)
-
-
 def suggest(text: TaggingText, *, gazetteer: Gazetteer | None = None) -> list[Suggestion]:
     """Suggest the people, organizations and places `text` names.
 
@@ -142,50 +150,69 @@ def suggest(text: TaggingText, *, gazetteer: Gazetteer | None = None) -> list[Su
 
     matches = _longest_first(gazetteer.scan(folded), skip)
     matches = [m for m in matches if m.alias.form != BLOCKER]
-    matches = _in_context(matches, folded, title_end, gazetteer)
-
-    person_matches = [m for m in matches if m.alias.entity.kind == PERSON]
-    other_matches = [m for m in matches if m.alias.entity.kind != PERSON]
-    spans = [
-        Span(m.start, m.end, m.alias.entity.kind, m.alias.entity.place_kind) for m in other_matches
-    ]
-    known = [
-        PersonHit(
-            start=m.start,
-            end=m.end,
-            key=m.alias.entity.key,
-            name=m.alias.entity.name,
-            surface=full[m.start : m.end],
-            entity=m.alias.entity,
-            confidence=_confidence(m.alias, m.end - m.start),
-            origin="gazetteer",
-            full=m.alias.form != SURNAME,
-        )
-        for m in person_matches
-    ]
+    matches = _in_context(matches, folded, title_end)
+    others = [m for m in matches if m.alias.entity.kind != PERSON]
     people = find_people(
         full,
         gazetteer=gazetteer,
-        spans=spans,
-        known=known,
+        spans=[
+            Span(m.start, m.end, m.alias.entity.kind, m.alias.entity.place_kind) for m in others
+        ],
+        known=[_known_person(m, full) for m in matches if m.alias.entity.kind == PERSON],
         authors=text.authors,
         title_end=title_end,
         skip=skip,
         folded=folded,
     )
-    person_ranges = [(h.start, h.end) for h in people]
+    mentions = [_person_mention(hit) for hit in people]
+    mentions += _other_mentions(others, people, full, folded)
+    return _suggestions(mentions, full)
 
-    mentions: list[_Mention] = []
-    for hit in people:
-        mentions.append(
-            _Mention(hit.start, hit.end, hit.entity, hit.key, hit.name, hit.surface,
-                     hit.confidence, hit.origin, hit.role, PERSON)
-        )
+
+def _known_person(match: RawMatch, full: str) -> PersonHit:
+    entity = match.alias.entity
+    return PersonHit(
+        start=match.start,
+        end=match.end,
+        key=entity.key,
+        name=entity.name,
+        surface=full[match.start : match.end],
+        entity=entity,
+        confidence=_confidence(match.alias, match.end - match.start),
+        origin="gazetteer",
+        full=match.alias.form != SURNAME,
+    )
+
+
+def _person_mention(
+    hit: PersonHit, *, start: int | None = None, end: int | None = None, surface: str | None = None
+) -> _Mention:
+    return _Mention(
+        hit.start if start is None else start,
+        hit.end if end is None else end,
+        hit.entity,
+        hit.key,
+        hit.name,
+        hit.surface if surface is None else surface,
+        hit.confidence,
+        hit.origin,
+        hit.role if start is None else "",
+        PERSON,
+    )
+
+
+def _other_mentions(
+    matches: list[RawMatch], people: list[PersonHit], full: str, folded: str
+) -> list[_Mention]:
+    """Organizations and places; a place inside or named like a person is the person."""
+    person_ranges = [(h.start, h.end) for h in people]
     surnames = _surnames_named(people)
-    for match in other_matches:
+    mentions: list[_Mention] = []
+    for match in matches:
         entity = match.alias.entity
+        surface = full[match.start : match.end]
         if entity.kind == PLACE and _inside(match.start, match.end, person_ranges):
-            continue
+            continue  # "Paris" in "Paris Hilton"
         owner = surnames.get(folded[match.start : match.end])
         if (
             owner is not None
@@ -197,16 +224,22 @@ def suggest(text: TaggingText, *, gazetteer: Gazetteer | None = None) -> list[Su
             # "the Bush administration" after George W. Bush, "Sharp and Catalan" after
             # Zaida Catalan: the surname of someone the article names, not the place.
             mentions.append(
-                _Mention(match.start, match.end, owner.entity, owner.key, owner.name,
-                         full[match.start : match.end], owner.confidence, owner.origin, "", PERSON)
+                _person_mention(owner, start=match.start, end=match.end, surface=surface)
             )
             continue
         mentions.append(
-            _Mention(match.start, match.end, entity, entity.key, entity.name,
-                     full[match.start : match.end], _confidence(match.alias, match.end - match.start),
-                     kind=entity.kind)
+            _Mention(
+                match.start,
+                match.end,
+                entity,
+                entity.key,
+                entity.name,
+                surface,
+                _confidence(match.alias, match.end - match.start),
+                kind=entity.kind,
+            )
         )
-    return _suggestions(mentions, full)
+    return mentions
 
 
 def _surnames_named(people: list[PersonHit]) -> dict[str, PersonHit]:
@@ -227,9 +260,12 @@ def _surnames_named(people: list[PersonHit]) -> dict[str, PersonHit]:
 
 _DATELINE = re.compile(
     r"""\s*(?:
-        [A-Z][A-Za-z .,'\-]{0,60}?\d{1,2}\s*\.?\s*/\s*(?:ITAR-)?TASS\s*/\s*\.?   # MOSCOW, February 7. /TASS/.
-      | [^\n()]{0,60}?\((?:CNN|CNNMoney|AP|AFP|Reuters|Xinhua)\)\s*[-\u2014\u2013]*   # Washington (CNN)
-      | [A-Z][A-Z .,'\-]{2,40}(?=\s*(?:[-\u2014\u2013]|"\?))                   # WASHINGTON --
+        # MOSCOW, February 7. /TASS/.
+        [A-Z][A-Za-z .,'\-]{0,60}?\d{1,2}\s*\.?\s*/\s*(?:ITAR-)?TASS\s*/\s*\.?
+        # Washington (CNN)
+      | [^\n()]{0,60}?\((?:CNN|CNNMoney|AP|AFP|Reuters|Xinhua)\)\s*[-\u2014\u2013]*
+        # WASHINGTON --
+      | [A-Z][A-Z .,'\-]{2,40}(?=\s*(?:[-\u2014\u2013]|"\?))
     )""",
     re.X,
 )
@@ -258,25 +294,20 @@ def _dateline(folded: str, ranges: dict[str, tuple[int, int]]) -> list[tuple[int
     return skip
 
 
-def _longest_first(raw: Sequence[RawMatch] | object, skip: list[tuple[int, int]]) -> list[RawMatch]:
-    candidates = sorted(raw, key=lambda m: (-(m.end - m.start), m.start))
-    taken = bytearray()
+def _longest_first(raw: Iterable[RawMatch], skip: list[tuple[int, int]]) -> list[RawMatch]:
+    """Overlapping matches settled longest first, then leftmost; none inside `skip`."""
+    candidates = sorted(raw, key=lambda m: (m.start - m.end, m.start))
+    if not candidates:
+        return []
+    taken = bytearray(max(m.end for m in candidates) + 1)
+    for start, end in skip:
+        taken[start : min(end, len(taken))] = b"\x01" * (min(end, len(taken)) - start)
     accepted: list[RawMatch] = []
-    occupied: list[tuple[int, int]] = list(skip)
-    # Interval check via a character mask: texts are small, matches few.
-    if candidates:
-        size = max(m.end for m in candidates)
-        taken = bytearray(size + 1)
-        for s, e in skip:
-            for i in range(s, min(e, size)):
-                taken[i] = 1
     for match in candidates:
         if any(taken[match.start : match.end]):
             continue
-        for i in range(match.start, match.end):
-            taken[i] = 1
+        taken[match.start : match.end] = b"\x01" * (match.end - match.start)
         accepted.append(match)
-    del occupied
     accepted.sort(key=lambda m: m.start)
     return accepted
 
@@ -284,16 +315,19 @@ def _longest_first(raw: Sequence[RawMatch] | object, skip: list[tuple[int, int]]
 _WORD_BEFORE = re.compile(r"([^\W\d_][\w'\-]*)\.?\s$")
 _WORD_AFTER = re.compile(r"\s([^\W\d_][\w'\-]*)")
 _TREATY_AFTER = re.compile(
-    r"(?:'s)?(?: [A-Z][a-z]+){0,2} (?:Convention|Conventions|Agreement|Agreements|Accord|Accords|Protocol|Protocols|"
-    r"Treaty|Declaration|Statute|Process|Format|Principles|Consensus|Memorandum)\b"
+    r"(?:'s)?(?: [A-Z][a-z]+){0,2} (?:Convention|Conventions|Agreement|Agreements|Accord|Accords|"
+    r"Protocol|Protocols|Treaty|Declaration|Statute|Process|Format|Principles|Consensus|"
+    r"Memorandum)\b"
 )
-_US_STATE_CUES = re.compile(r"\b(?:Atlanta|Savannah|Augusta|Macon|Athens, Georgia|state of Georgia|Georgia state|Ga\.)")
-_GEORGIA_CUES = re.compile(r"\b(?:Tbilisi|Georgian|Abkhazia|South Ossetia|Saakashvili|Caucasus|Batumi)")
+_US_STATE_CUES = re.compile(
+    r"\b(?:Atlanta|Savannah|Augusta|Macon|Athens, Georgia|state of Georgia|Georgia state|Ga\.)"
+)
+_GEORGIA_CUES = re.compile(
+    r"\b(?:Tbilisi|Georgian|Abkhazia|South Ossetia|Saakashvili|Caucasus|Batumi)"
+)
 
 
-def _in_context(
-    matches: list[RawMatch], folded: str, title_end: int, gazetteer: Gazetteer
-) -> list[RawMatch]:
+def _in_context(matches: list[RawMatch], folded: str, title_end: int) -> list[RawMatch]:
     """Drop or re-read matches whose meaning depends on the words around them."""
     # Where other names start and end; a city next to a city may be a person's name
     # ("Elizabeth Warren"), so cities do not count here.
@@ -306,7 +340,7 @@ def _in_context(
         alias = match.alias
         entity = alias.entity
         in_title = match.start < title_end
-        if entity.kind == PLACE and not in_title and alias.form != DEMONYM:
+        if entity.kind == PLACE and not in_title and (alias.form != DEMONYM or alias.name_risk):
             # A city or region, or a country name that is also a first name, next to
             # another capitalized name is part of a person's name: "Isgur Flores",
             # "Riyad Mansour", "Zaida Catalan", "Michael Jordan".
@@ -317,15 +351,23 @@ def _in_context(
             if alias.name_risk and entity.place_kind == CITY and not _reads_as_place(folded, match):
                 # "Warren said", "Jackson's lawyer": a person; "in Jackson" is the city.
                 continue
-        if entity.kind == PLACE and entity.place_kind == CITY and _TREATY_AFTER.match(folded, match.end):
+        if (
+            entity.kind == PLACE
+            and entity.place_kind == CITY
+            and _TREATY_AFTER.match(folded, match.end)
+        ):
             # "Vienna Convention", "Paris Agreement", "Minsk Protocol": a treaty, not the city.
             continue
-        if alias.form == SURNAME and _next_word_is_name(folded, match, ends, before=True):
+        if alias.form == SURNAME and _next_word_is_name(
+            folded, match, ends, before=True, sentence_start=True
+        ):
             # "Hunter Biden", "Eric Trump": someone else of that family.
             continue
         if alias.alternatives and entity.key == "country:GE":
             if georgia_us is None:
-                georgia_us = bool(_US_STATE_CUES.search(folded)) and not _GEORGIA_CUES.search(folded)
+                georgia_us = bool(_US_STATE_CUES.search(folded)) and not _GEORGIA_CUES.search(
+                    folded
+                )
             if georgia_us:
                 state = alias.alternatives[0]
                 match = RawMatch(match.start, match.end, Alias(alias.text, state, alias.form))
@@ -365,7 +407,13 @@ def _next_to_a_name(folded: str, match: RawMatch, starts: set[int], ends: set[in
     return True
 
 
-def _next_word_is_name(folded: str, match: RawMatch, taken: set[int], *, before: bool) -> bool:
+def _next_word_is_name(
+    folded: str, match: RawMatch, taken: set[int], *, before: bool, sentence_start: bool = False
+) -> bool:
+    """Whether the word before (or after) the match is a capitalized name-like word.
+
+    A word that starts a sentence is no evidence of a first name ("Neighbouring
+    Jordan"), unless `sentence_start` allows it ("Hunter Biden said")."""
     if before:
         found = _WORD_BEFORE.search(folded, max(0, match.start - 40), match.start)
         if not found or found.end() != match.start or found.group(0).endswith("  "):
@@ -377,7 +425,7 @@ def _next_word_is_name(folded: str, match: RawMatch, taken: set[int], *, before:
         i = found.start(1) - 1
         while i >= 0 and folded[i] in " \"'(":
             i -= 1
-        if i < 0 or folded[i] in ".!?:\n":
+        if (i < 0 or folded[i] in ".!?:\n") and not sentence_start:
             return False
     else:
         found = _WORD_AFTER.match(folded, match.end)

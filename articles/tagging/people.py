@@ -13,13 +13,19 @@ never part of a personal name (see NOT_NAME_WORDS: days, months, titles, "Minist
 - a role follows it in apposition: "Dmitry Peskov, the Kremlin spokesman," or an age:
   "John Smith, 45,";
 - a verb of speech follows it or precedes it: "X said", "said X", "according to X";
-- its last word recurs alone later in the article ("Grushko said").
+- its surname recurs alone where a person would stand ("Grushko said", "Mr
+  Grushko", "Grushko's", "Nemtsov was shot");
+- it follows, after "and" or a comma, a name that has a role ("Senators Rand Paul and
+  Mike Lee").
 
 Afterwards a bare surname ("Blinken said", "Mr Kuleba") is resolved to the full name
-given earlier in the same article. Never a person: a run in the headline alone, a
+given earlier in the same article; a surname that is also a common word (Theresa
+May) only after a title ("Mrs May"). Never a person: a run in the headline alone, a
 run made of one word (unless it resolves to a full name), all-caps words (datelines,
-acronyms), the byline's authors (passed in by the caller), and words that only
-start a sentence ("Striking a conciliatory note": one capitalized word).
+acronyms), the byline's authors (passed in by the caller) and the journalists a
+credit line names ("Reporting by...", "Associated Press writers..."), words that only
+start a sentence ("Striking a conciliatory note", "Targeting Felons"), and runs that
+are part of an institution's name ("Preston Crown Court", "National Living Wage").
 """
 
 from __future__ import annotations
@@ -29,22 +35,27 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from .gazetteer import PERSON, Entity, Gazetteer
+from .gazetteer import Entity, Gazetteer
 from .text import fold, normalize_name, slugify
 
 __all__ = ["PersonHit", "Span", "find_people", "tokenize"]
 
 
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string, one word per whitespace."""
+    return frozenset(text.split())
+
+
 # --- word lists (rules about English news prose, not gazetteer data) -----------------
 
-DAYS_MONTHS = frozenset(
+DAYS_MONTHS = _words(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April "
     "June July August September October November December Jan Feb Mar Apr Jun Jul Aug Sep "
-    "Sept Oct Nov Dec".split()
+    "Sept Oct Nov Dec"
 )
 
 # Heads of a role phrase: "spokesman", "Foreign Minister", "diplomat".
-ROLE_HEADS = frozenset(
+ROLE_HEADS = _words(
     """president vice-president president-elect minister prime-minister chancellor secretary
     secretary-general spokesman spokeswoman spokesperson diplomat envoy ambassador leader
     premier senator sen congressman congresswoman representative rep governor gov mayor king
@@ -67,11 +78,12 @@ ROLE_HEADS = frozenset(
     niece aunt grandfather grandmother stepson stepdaughter spouse daughter-in-law son-in-law
     father-in-law mother-in-law friend ally opponent critic supporter committeeman
     committeewoman councillor councilman councilwoman alderman assemblyman assemblywoman
-    delegate trustee photographer cameraman organizer organiser sheriff""".split()
+    delegate trustee photographer cameraman organizer organiser sheriff figure columnist
+    commentator pundit"""
 )
 
 # Words that may stand inside a role phrase without being its head.
-ROLE_MODIFIERS = frozenset(
+ROLE_MODIFIERS = _words(
     """top former foreign prime deputy vice acting senior chief defence defense interior finance
     state general secretary opposition new then supreme crown first affairs external home
     economy economic trade justice health education energy security intelligence national
@@ -82,25 +94,25 @@ ROLE_MODIFIERS = frozenset(
     incoming interim caretaker self-proclaimed self-declared de facto russian-backed
     pro-russian pro-western separatist rebel independent conservative liberal republican
     democratic democrat labour socialist communist green far-right far-left right-wing
-    left-wing hardline hard-line moderate powerful influential prominent leading""".split()
+    left-wing hardline hard-line moderate powerful influential prominent leading"""
 )
 
-HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Prof Sir Dame Lord Lady".split())
-ABBREVIATIONS = HONORIFICS | frozenset(
-    "Sen Rep Gov Gen Lt Col Sgt Capt Adm Maj Cpl Pres St Mt Jr Sr Ft Insp Det Supt".split()
+HONORIFICS = _words("Mr Mrs Ms Miss Dr Prof Sir Dame Lord Lady")
+ABBREVIATIONS = HONORIFICS | _words(
+    "Sen Rep Gov Gen Lt Col Sgt Capt Adm Maj Cpl Pres St Mt Jr Sr Ft Insp Det Supt"
 )
 
-SPEECH_VERBS = frozenset(
+SPEECH_VERBS = _words(
     """said says told added wrote tweeted stated noted explained insisted argued warned claimed
     announced stressed asked replied commented confirmed declared urged accused denied admitted
     acknowledged revealed suggested described praised criticised criticized thanked recalled
     emphasised emphasized underlined pointed concluded believes believed thinks thought
     predicted cautioned complained agreed disagreed responded answered continued explains
-    tells adds writes notes argues warns claims""".split()
+    tells adds writes notes argues warns claims"""
 )
 
 # Capitalized words that begin sentences or headlines but never begin a name.
-FUNCTION_WORDS = frozenset(
+FUNCTION_WORDS = _words(
     """The A An This That These Those It Its He She They We I You His Her Their Our My Your
     In On At By For From To Of With As But And Or If When While After Before Since During Under
     Over About Despite Although Though Meanwhile However Also Yet So Now Then There Here What
@@ -124,14 +136,14 @@ FUNCTION_WORDS = frozenset(
     Troops Soldiers Forces Rebels Militants Fighters Refugees Migrants Voters Citizens
     Tell Get Make Keep Stop Save Meet Say Take Give Help Join Vote Call Send Bring Find
     Supt Insp Det Cpl Pte Cllr Fr
-    Remember Imagine Consider Happy Thanks""".split()
+    Remember Imagine Consider Happy Thanks"""
 )
 
 # Capitalized words that are never part of a personal name (they break a name run).
 NOT_NAME_WORDS = (
     DAYS_MONTHS
     | FUNCTION_WORDS
-    | frozenset(
+    | _words(
         """President Minister Chancellor Secretary Secretary-General Spokesman Spokeswoman
     Spokesperson Diplomat Envoy Ambassador Leader Premier Senator Sen Congressman
     Congresswoman Representative Rep Governor Gov Mayor King Queen Prince Princess Pope Emir
@@ -158,7 +170,7 @@ NOT_NAME_WORDS = (
     Alliance Coalition Front Movement Brigade Brigades Battalion Regiment Division Corps
     Police Guard Guards Navy Air Marines Games Cup League Championship Championships Olympic
     Olympics Paralympic Festival Awards Award Prize Summit Conference Forum Treaty Agreement
-    Accord Accords Act Law Bill Constitution Charter Declaration Protocol Plan Program
+    Accord Accords Act Law Constitution Charter Declaration Protocol Plan Program
     Programme Project Initiative Fund Assembly Parliament Senate Congress Cabinet Government
     Administration Embassy Consulate Mission Cabinet Authority Authorities Service Services
     Watch Rights Human Amnesty Reporters Doctors Borders Cross Crescent Red Foundation Trust
@@ -180,7 +192,7 @@ NOT_NAME_WORDS = (
     Peace Freedom Liberty Independence Unity Solidarity Justice Progress Hope Future Law
     Order Civil Criminal Supreme High Appeals Constitutional Electoral Election Elections
     Campaign Vote Poll Polls Referendum Primary Caucus Convention Inauguration Summit
-    Talks Negotiations Deal Sanctions Tariffs Tariff Bill Budget Report Statement Resolution
+    Talks Negotiations Deal Sanctions Tariffs Tariff Budget Report Statement Resolution
     Mr. Mrs. Ms. Dr. Prof. Sen. Rep. Gov. Gen. Lt. Col. Sgt. Capt. Adm. Maj. Jr Sr
     Jr. Sr. II III IV Photo Photos Picture Pictures Video Videos Graphic Map Chart Story
     Related Article Articles Comment Comments Reporting Additional Contributed Contributing
@@ -189,7 +201,7 @@ NOT_NAME_WORDS = (
     Diamond Committeeman Committeewoman Councillor Councilman Councilwoman Alderman
     Assemblyman Assemblywoman Delegate Trustee Congressman Congresswoman
     Copyright Source Sources Credit Credits Caption Europe Asia Africa Americas Oceania
-    Eurasia Antarctica Scandinavia Arabia""".split()
+    Eurasia Antarctica Scandinavia Arabia"""
     )
 )
 
@@ -252,10 +264,13 @@ class Token:
     covered: bool = False  # inside a gazetteer span or a known person
 
 
-_GLUED_WORDS = frozenset(
-    "has have had was were is are said says told shared during after before and the in on at "
-    "to for with from who which that as by".split()
-) | SPEECH_VERBS
+_GLUED_WORDS = (
+    _words(
+        "has have had was were is are said says told shared during after before and the in on at "
+        "to for with from who which that as by"
+    )
+    | SPEECH_VERBS
+)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -298,8 +313,17 @@ def tokenize(text: str) -> list[Token]:
             sentence_initial = False
         append(
             Token(
-                start, end, raw, possessive, sentence_initial, dotted, len(tokens), bare,
-                bare.lower(), capitalized, initial,
+                start,
+                end,
+                raw,
+                possessive,
+                sentence_initial,
+                dotted,
+                len(tokens),
+                bare,
+                bare.lower(),
+                capitalized,
+                initial,
             )
         )
     return tokens
@@ -314,11 +338,10 @@ def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
     char = text[i]
     if char == "\n":
         return True
-    if char in _SENTENCE_END:
-        if char == "." and previous and previous[-1].dotted and previous[-1].end == i + 1:
-            return False  # "Mr. Smith", "George W. Bush"
-        return True
-    return False
+    if char not in _SENTENCE_END:
+        return False
+    # "Mr. Smith", "George W. Bush": an abbreviation's full stop ends no sentence.
+    return not (char == "." and previous and previous[-1].dotted and previous[-1].end == i + 1)
 
 
 # --- the rules -------------------------------------------------------------------------
@@ -360,79 +383,105 @@ def find_people(
     folded = fold(text) if folded is None else folded
     tokens = tokenize(folded)
     credits = [_sentence_span(folded, m.start(), m.end()) for m in _CREDIT.finditer(folded)]
-    blocked = sorted(
-        [(s.start, s.end) for s in spans]
-        + [(h.start, h.end) for h in known]
-        + list(skip)
-        + credits
-    )
-    _mark_covered(tokens, blocked)
+    blocked = [(s.start, s.end) for s in spans] + [(h.start, h.end) for h in known]
+    _mark_covered(tokens, sorted(blocked + list(skip) + credits))
     author_names = {normalize_name(a) for a in authors if a.strip()}
     author_words = {w for a in author_names for w in a.split()}
+    context = _Context(text, folded, tokens, spans)
 
-    lookups = _lookups(tokens, spans)
-    by_start = {t.start: t.index for t in tokens}
-    hits: list[PersonHit] = [_with_role(h, folded, tokens, spans, lookups, by_start) for h in known]
-
-    # Rule-found full names.
-    runs = _name_runs(tokens, folded)
-    last_words = _single_capitalized_words(tokens, folded)
-    found: dict[str, PersonHit] = {}  # normalized name -> first hit
-    candidates: list[tuple[_Run, str]] = []
-    for run in runs:
-        names = _run_text(folded, run).split()
-        if len(names) < 2:
-            continue
-        name = " ".join(names)
-        normalized = normalize_name(name)
-        if normalized in author_names or (
-            set(normalized.split()) & author_words
-            and len(names) == 2
-            and normalize_name(names[-1]) in author_words
-        ):
-            continue
-        if _part_of_an_institution(folded, run):
-            continue
-        _gather_evidence(run, folded, tokens, spans, last_words, lookups)
-        candidates.append((run, normalized))
-    accepted_names: set[str] = set()
-    previous: _Run | None = None
-    for run, normalized in candidates:
-        if previous is not None and previous.evidence & {"role", "honorific"}:
-            # "Senators Rand Paul and Mike Lee", "President X, Y and Z": one role for all.
-            between = folded[previous.end + (2 if previous.tokens[-1].possessive else 0) : run.start]
-            if between in (" and ", ", ", ", and "):
-                run.evidence.add("coordinated")
-        if run.evidence and run.start >= title_end:
-            accepted_names.add(normalized)
-        previous = run if run.evidence else None
-    for run, normalized in candidates:
-        if normalized not in accepted_names:
-            continue
-        name = _run_text(folded, run)
-        person_key = gazetteer.person_key_for(name)
-        entity = gazetteer.get(person_key) if person_key else None
-        confidence = 0.75 if "role" in run.evidence or "honorific" in run.evidence else 0.65
-        if run.evidence == {"recurrence"}:
-            confidence = 0.6
-        hit = PersonHit(
-            start=run.start,
-            end=run.end,
-            key=person_key or f"person:{slugify(name)}",
-            name=entity.name if entity else _display(folded, text, run),
-            surface=text[run.start : run.end],
-            entity=entity,
-            role=run.role,
-            confidence=confidence if not entity else 0.9,
-            origin="gazetteer" if entity else "rule",
-        )
-        hits.append(hit)
-        found.setdefault(normalized, hit)
-
+    hits = [_with_role(hit, context) for hit in known]
+    candidates = _candidates(context, author_names, author_words)
+    for run in _accepted(candidates, folded, title_end):
+        hits.append(_rule_hit(run, context, gazetteer))
     # Bare surnames and honorific + surname, resolved to a full name in this article.
-    hits.extend(_surname_mentions(tokens, folded, text, hits, gazetteer, author_words))
+    hits.extend(_surname_mentions(tokens, folded, text, hits, author_words))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+@dataclass
+class _Context:
+    """One text as the rules read it."""
+
+    text: str
+    folded: str
+    tokens: list[Token]
+    spans: Sequence[Span]
+    span_by_end: dict[int, Span] = field(init=False)
+    span_by_start: dict[int, Span] = field(init=False)
+    token_by_end: dict[int, Token] = field(init=False)  # a possessive 's counts as the end
+    token_by_start: dict[int, Token] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.span_by_end = {s.end: s for s in self.spans}
+        self.span_by_start = {s.start: s for s in self.spans}
+        self.token_by_end = {t.end + (2 if t.possessive else 0): t for t in self.tokens}
+        self.token_by_start = {t.start: t for t in self.tokens}
+
+
+def _candidates(context: _Context, author_names: set[str], author_words: set[str]) -> list[_Run]:
+    """Name runs of two to four words, with the evidence that they name a person."""
+    folded = context.folded
+    last_words = _single_capitalized_words(context.tokens, folded)
+    candidates: list[_Run] = []
+    for run in _name_runs(context.tokens, folded):
+        words = _run_text(folded, run).split()
+        if len(words) < 2 or len(run.tokens[-1].bare) < 2:
+            continue  # one word, or a broken one ("Bill O" from a lost apostrophe)
+        normalized = normalize_name(" ".join(words))
+        parts = normalized.split()
+        if normalized in author_names or (parts and parts[-1] in author_words):
+            continue  # the byline's people ("Marc Preel")
+        if _part_of_an_institution(folded, run):
+            continue
+        _gather_evidence(run, context, last_words)
+        candidates.append(run)
+    return candidates
+
+
+def _accepted(candidates: list[_Run], folded: str, title_end: int) -> list[_Run]:
+    """Runs with evidence, and every other occurrence of the same name."""
+    accepted: set[str] = set()
+    previous: _Run | None = None
+    for run in candidates:
+        if previous is not None and previous.evidence & {"role", "honorific"}:
+            # "Senators Rand Paul and Mike Lee", "President X, Y and Z": one role for all.
+            after = previous.end + (2 if previous.tokens[-1].possessive else 0)
+            if folded[after : run.start] in (" and ", ", ", ", and "):
+                run.evidence.add("coordinated")
+        if run.evidence and run.start >= title_end:
+            accepted.add(_run_key(folded, run))
+        previous = run if run.evidence else None
+    return [run for run in candidates if _run_key(folded, run) in accepted]
+
+
+def _run_key(folded: str, run: _Run) -> str:
+    return normalize_name(_run_text(folded, run))
+
+
+def _rule_hit(run: _Run, context: _Context, gazetteer: Gazetteer) -> PersonHit:
+    name = _run_text(context.text, run)
+    person_key = gazetteer.person_key_for(name)
+    entity = gazetteer.get(person_key) if person_key else None
+    if entity is not None:
+        confidence = 0.9  # a spelling the gazetteer knows
+    elif run.evidence & {"role", "honorific"}:
+        confidence = 0.75
+    elif run.evidence == {"recurrence"}:
+        confidence = 0.6
+    else:
+        confidence = 0.65
+    return PersonHit(
+        start=run.start,
+        end=run.end,
+        key=person_key or f"person:{slugify(name)}",
+        name=entity.name if entity else name,
+        surface=context.text[run.start : run.end],
+        entity=entity,
+        role=run.role,
+        confidence=confidence,
+        origin="gazetteer" if entity else "rule",
+    )
 
 
 def _run_text(text: str, run: _Run) -> str:
@@ -453,6 +502,8 @@ def _sentence_span(text: str, start: int, end: int) -> tuple[int, int]:
     dot, line = text.find(". ", end), text.find("\n", end)
     right = min(x for x in (dot, line, len(text)) if x != -1)
     return left, right
+
+
 # Words after or before which a capitalized run names a place or a body, not a person:
 # "Preston Crown Court", "Opposition Bloc", "National Living Wage".
 _INSTITUTION_AFTER = re.compile(
@@ -466,7 +517,9 @@ _INSTITUTION_AFTER = re.compile(
     r"Holdings|Inc|Ltd|Corp|Brigade|Battalion|Regiment|Division|Corps|Police|Guard|Army|Navy|"
     r"Force|Forces|Service|Services|Times|Post|Journal|News|Daily|Herald|Tribune|Gazette)\b"
 )
-_INSTITUTION_BEFORE = re.compile(r"\b(?:National|International|Royal|Federal|Imperial|Grand|Great) $")
+_INSTITUTION_BEFORE = re.compile(
+    r"\b(?:National|International|Royal|Federal|Imperial|Grand|Great) $"
+)
 
 
 def _part_of_an_institution(folded: str, run: _Run) -> bool:
@@ -475,10 +528,6 @@ def _part_of_an_institution(folded: str, run: _Run) -> bool:
     if _INSTITUTION_AFTER.match(folded, run.end):
         return True
     return bool(_INSTITUTION_BEFORE.search(folded, max(0, run.start - 15), run.start))
-
-
-def _display(folded: str, text: str, run: _Run) -> str:
-    return _run_text(text, run)
 
 
 def _mark_covered(tokens: list[Token], blocked: list[tuple[int, int]]) -> None:
@@ -497,13 +546,13 @@ def _mark_covered(tokens: list[Token], blocked: list[tuple[int, int]]) -> None:
 
 
 # Role words that are also surnames or given names: "Julie Bishop", "Rebel Wilson".
-_ROLE_SURNAMES = frozenset(
+_ROLE_SURNAMES = _words(
     "major bishop judge marshal farmer son ally rebel host star friend head power baker "
-    "cook mason chair member national critic".split()
+    "cook mason chair member national critic"
 )
 
 
-_TITLE_PARTS = ROLE_HEADS | ROLE_MODIFIERS | frozenset("ex lieutenant major general vice".split())
+_TITLE_PARTS = ROLE_HEADS | ROLE_MODIFIERS | _words("ex lieutenant major general vice")
 
 
 def _is_name_word(token: Token) -> bool:
@@ -525,7 +574,7 @@ def _is_name_word(token: Token) -> bool:
 
 
 def _looks_like_a_verb(word: str) -> bool:
-    """"Targeting", "Asked", "Reportedly" opening a sentence: not a first name."""
+    """ "Targeting", "Asked", "Reportedly" opening a sentence: not a first name."""
     return len(word) >= 6 and word.endswith(("ing", "ed", "ly"))
 
 
@@ -565,6 +614,10 @@ def _name_runs(tokens: list[Token], folded: str) -> list[_Run]:
 
 
 _PERSON_AFTER = re.compile(r"(?:'s)?(?:,? who\b| ([a-z]+))")
+# After a surname standing alone: "Nemtsov was shot", "Petrenko has said".
+_AFTER_A_PERSON = SPEECH_VERBS | _words(
+    "was is has had will would could did does also then later himself herself"
+)
 
 
 def _single_capitalized_words(tokens: list[Token], folded: str) -> set[str]:
@@ -585,10 +638,12 @@ def _single_capitalized_words(tokens: list[Token], folded: str) -> set[str]:
             continue
         if after and _is_name_word(after) and token.end + 1 == after.start and not token.possessive:
             continue
-        honorific = before is not None and before.bare in HONORIFICS and before.end + 2 >= token.start
+        honorific = (
+            before is not None and before.bare in HONORIFICS and before.end + 2 >= token.start
+        )
         context = _PERSON_AFTER.match(folded, token.end)
         speech = context is not None and (
-            context.group(1) is None or context.group(1) in SPEECH_VERBS
+            context.group(1) is None or context.group(1) in _AFTER_A_PERSON
         )
         if honorific or speech or token.possessive:
             alone.add(token.bare)
@@ -602,56 +657,46 @@ _APPOSITION = re.compile(
 _ACCORDING = re.compile(r"(?:according to|said|says|told|by|with|and|by|from|quoted|quoting)\s+$")
 
 
-def _gather_evidence(
-    run: _Run,
-    folded: str,
-    tokens: list[Token],
-    spans: Sequence[Span],
-    last_words: set[str],
-    lookups: tuple[dict, dict, dict],
-) -> None:
+def _gather_evidence(run: _Run, context: _Context, last_words: set[str]) -> None:
+    """Note in `run.evidence` (and `run.role`) why the run would name a person."""
+    folded, tokens = context.folded, context.tokens
     first = run.tokens[0]
-    index = first.index
-    previous = tokens[index - 1] if index else None
+    previous = tokens[first.index - 1] if first.index else None
     if (
         previous is not None
         and folded[previous.end : first.start] in (" ", ". ")
         and previous.bare in HONORIFICS
     ):
         run.evidence.add("honorific")
-    role = _role_before(folded, tokens, index, spans, lookups)
+    role = _role_before(context, first)
     if role:
         run.evidence.add("role")
         run.role = role
-    after = folded[run.end : run.end + 120]
-    if run.tokens[-1].possessive:
-        after = folded[run.end + 2 : run.end + 122]
+    base = run.end + (2 if run.tokens[-1].possessive else 0)
+    after = folded[base : base + 120]
     word_after = re.match(r"\s+([a-z]+)", after)
     if word_after and word_after.group(1) in SPEECH_VERBS:
         run.evidence.add("speech")
     if _AGE.match(after):
         run.evidence.add("age")
     apposition = _APPOSITION.match(after)
-    base = run.end + (2 if run.tokens[-1].possessive else 0)
-    if (
-        apposition
-        and _starts_role(apposition, after, base + apposition.start(1) in lookups[2])
-        and _has_role_head(apposition.group(1))
-    ):
-        run.evidence.add("role")
-        if not run.role:
-            run.role = apposition.group(1).strip()
-    elif apposition and _is_nationality(run.end, after, spans):
-        run.evidence.add("role")  # "Zaida Catalan, a Swede,"
+    if apposition is not None:
+        start, end = base + apposition.start(1), base + apposition.end(1)
+        if _starts_role(apposition, after, start in context.span_by_start) and _has_role_head(
+            apposition.group(1)
+        ):
+            run.evidence.add("role")
+            run.role = run.role or context.text[start:end].strip()
+        elif _is_nationality(base, after, context.spans):
+            run.evidence.add("role")  # "Zaida Catalan, a Swede,"
     if re.match(r",? who\b", after):
         run.evidence.add("who")
     before = folded[max(0, run.start - 40) : run.start]
     if re.search(r"(?:according to|said|says|told|quoted|quoting)\s+$", before):
         run.evidence.add("speech")
     last = run.tokens[-1].bare
-    first_word = run.tokens[0].bare
     if (last in last_words and len(last) >= 2) or (
-        len(run.tokens) == 2 and first_word in last_words  # "Geng Wenbing" ... "Geng says"
+        len(run.tokens) == 2 and first.bare in last_words  # "Geng Wenbing" ... "Geng says"
     ):
         run.evidence.add("recurrence")
 
@@ -692,20 +737,16 @@ def _has_role_head(phrase: str) -> bool:
 _LINKS = ("of", "for", "the", "and", "to", "at", "on", "in")
 
 
-def _lookups(tokens: list[Token], spans: Sequence[Span]) -> tuple[dict, dict, dict]:
-    """Spans and tokens by where they end (a possessive 's included), spans by start."""
-    return (
-        {s.end: s for s in spans},
-        {t.end + (2 if t.possessive else 0): t for t in tokens},
-        {s.start: s for s in spans},
-    )
+def _role_before(context: _Context, name_token: Token) -> str:
+    """The role phrase right before a name: "Kremlin spokesman", "US Secretary of State".
 
-
-def _role_before(
-    folded: str, tokens: list[Token], index: int, spans: Sequence[Span], lookups: tuple[dict, dict, dict]
-) -> str:
-    """The role phrase right before token `index`: "Kremlin spokesman", "US Secretary of State"."""
-    position = tokens[index].start
+    Read right to left from the name over title words, demonyms, countries and
+    organizations ("Ukrainian Foreign Minister"), lower-case role words ("top U.S.
+    diplomat") and links ("Secretary of State"), as printed in the original text.
+    """
+    folded, text = context.folded, context.text
+    span_by_end, token_by_end = context.span_by_end, context.token_by_end
+    position = name_token.start
     # Allow one comma between a role and the name: "Russia's foreign minister, Sergei Lavrov".
     gap = folded[max(0, position - 2) : position]
     if gap == ", ":
@@ -716,7 +757,6 @@ def _role_before(
         return ""
     pieces: list[tuple[int, int, str]] = []  # (start, end, kind) right to left
     cursor = end
-    span_by_end, token_by_end, _ = lookups
     for _ in range(9):
         span = span_by_end.get(cursor) or span_by_end.get(
             cursor - 2 if folded[cursor - 2 : cursor] == "'s" else -1
@@ -732,11 +772,17 @@ def _role_before(
                 if not found or not found.group(1)[0].islower():
                     break
                 word = found.group(1).lower().removesuffix("'s")
+                if found.group(0).endswith(".") and word.title() not in ABBREVIATIONS:
+                    break  # the end of the previous sentence: "US lawmakers. US Sen. X"
                 if word in ROLE_HEADS or (word.endswith("s") and word[:-1] in ROLE_HEADS):
                     kind = "head"
                 elif word in ROLE_MODIFIERS:
                     kind = "modifier"
                 elif word in _LINKS and pieces:
+                    if any(k == "head" for _, _, k in pieces):
+                        # "critic of [Russian president]": a whole role already stands
+                        # next to the name; "Secretary of [State]" goes on.
+                        break
                     kind = "link"
                 else:
                     break
@@ -776,24 +822,14 @@ def _role_before(
     if pieces[0][2] != "head" and not nearest[:1].isupper():
         return ""  # "the foreign Sergei": no title stands next to the name
     start = pieces[-1][0]
-    return folded[start:end].strip(" ,")
+    return text[start:end].strip(" ,")
 
 
-def _with_role(
-    hit: PersonHit,
-    folded: str,
-    tokens: list[Token],
-    spans: Sequence[Span],
-    lookups: tuple[dict, dict, dict],
-    by_start: dict[int, int],
-) -> PersonHit:
-    if hit.role or not hit.full:
-        return hit
-    index = by_start.get(hit.start)
-    if index is not None:
-        role = _role_before(folded, tokens, index, spans, lookups)
-        if role:
-            hit.role = role
+def _with_role(hit: PersonHit, context: _Context) -> PersonHit:
+    """A gazetteer person's hit, with the role the text gives before the name."""
+    token = context.token_by_start.get(hit.start)
+    if token is not None and hit.full and not hit.role:
+        hit.role = _role_before(context, token)
     return hit
 
 
@@ -812,7 +848,6 @@ def _surname_mentions(
     folded: str,
     text: str,
     hits: list[PersonHit],
-    gazetteer: Gazetteer,
     author_words: set[str],
 ) -> list[PersonHit]:
     """Later bare surnames ("Blinken said", "Mr Kuleba") of people named in full."""
@@ -886,7 +921,3 @@ def _surname_mentions(
                     )
                 )
     return extra
-
-
-def is_person(entity: Entity | None) -> bool:
-    return entity is not None and entity.kind == PERSON

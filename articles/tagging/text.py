@@ -40,13 +40,13 @@ def _fold_table() -> dict[int, str]:
         table[ord(source)] = target
     # Letters without a decomposition that news spells both ways.
     for source, target in {
-        "ı": "i",
-        "ł": "l",
-        "Ł": "L",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
+        "\u0131": "i",
+        "\u0142": "l",
+        "\u0141": "L",
+        "\u00f8": "o",
+        "\u00d8": "O",
+        "\u0111": "d",
+        "\u0110": "D",
     }.items():
         table[ord(source)] = target
     return table

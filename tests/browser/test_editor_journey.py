@@ -43,9 +43,10 @@ def test_editor_uploads_reviews_and_sees_the_result(
     page.get_by_role("link", name="Import files").click()
     page.locator("#id_files").set_input_files(str(seed_path))
     page.get_by_role("button", name="Import").click()
-    assert "1 created, 0 updated, 0 unchanged, 0 failed" in page.locator(
-        "#import-summary"
-    ).inner_text()
+    assert (
+        "1 created, 0 updated, 0 unchanged, 0 failed"
+        in page.locator("#import-summary").inner_text()
+    )
     screenshot("admin-import")
 
     review(page, live_server, "Vladimir Putin", "Confirm the selected tags")

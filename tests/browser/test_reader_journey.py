@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def archive(seed_path, tmp_path):
-    """The seed plus a dozen more articles, tagged by hand (tag suggestion is not our subject)."""
-    call_command("import_articles", str(seed_path), "--no-progress", verbosity=0)
+    """The seed plus two dozen more articles, tagged by hand (tag suggestion is not our
+    subject here, so the import suggests none)."""
+    call_command("import_articles", str(seed_path), "--no-progress", "--no-tagging", verbosity=0)
     seed = Article.objects.get()
     russia = Place.objects.create(name="Russia", kind="country", country_code="RU")
     ukraine = Place.objects.create(
@@ -49,7 +50,7 @@ def archive(seed_path, tmp_path):
         for n in range(1, 25)
     ]
     others.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    call_command("import_articles", str(others), "--no-progress", verbosity=0)
+    call_command("import_articles", str(others), "--no-progress", "--no-tagging", verbosity=0)
     for article in Article.objects.exclude(pk=seed.pk):
         article.placemention_set.create(entity=russia, state="suggested")
         if article.title in {"Diplomacy report 1", "Diplomacy report 2", "Diplomacy report 3"}:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -82,7 +84,7 @@ def test_editor_decisions_survive_reimport_and_retag(run_import, seed_path, tmp_
     corrected.write_text(text, encoding="utf-8")
     result = run_import(corrected)
     assert "1 updated" in result.stdout
-    call_command("retag", "--no-progress", stdout=open("/dev/null", "w"))
+    call_command("retag", "--no-progress", stdout=io.StringIO())
 
     putin.refresh_from_db()
     peskov.refresh_from_db()
@@ -108,7 +110,7 @@ def test_undecided_suggestions_follow_the_text(run_import, seed_path, tmp_path, 
 def test_retag_is_idempotent(seed):
     before = sorted(PlaceMention.objects.values_list("article", "entity", "state", "count"))
 
-    call_command("retag", "--no-progress", stdout=open("/dev/null", "w"))
+    call_command("retag", "--no-progress", stdout=io.StringIO())
 
     after = sorted(PlaceMention.objects.values_list("article", "entity", "state", "count"))
     assert after == before
