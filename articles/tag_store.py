@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.text import slugify
 
 from articles.models import (
     Article,
@@ -201,8 +202,50 @@ class EntityResolver:
             )
             self.ids.update(found)
             self.ids.update(redirected)
-            for key in sorted(wanted - set(found) - set(redirected)):
-                self.ids[key] = self._find_or_create(model, key, suggestions.get(key), report)
+            missing = sorted(wanted - set(found) - set(redirected))
+            if missing:
+                self._create(model, missing, suggestions, report)
+
+    def _create(self, model, keys: list[str], suggestions: dict, report: TagReport) -> None:
+        """Create the entities for `keys` in one statement; one by one if that conflicts.
+
+        A batch of a first import meets hundreds of new names, so this is the hot path:
+        existing slugs and same-named entities are fetched in one query each.
+        """
+        names = {key: self._name(key, suggestions.get(key)) for key in keys}
+        same_name = {
+            _fold(entity.name): entity
+            for entity in model.objects.filter(
+                gazetteer_key__isnull=True, name__in=set(names.values())
+            )
+        }
+        bases = {key: slugify(name)[:280] or model.__name__.lower() for key, name in names.items()}
+        taken = set(
+            model.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True)
+        )
+        new, slow = [], []
+        for key in keys:
+            if _fold(names[key]) in same_name or bases[key] in taken:
+                slow.append(key)  # adopt the hand-made entity, or find a free slug
+                continue
+            taken.add(bases[key])
+            fields = self._fields(model, key, self.gazetteer.get(key), suggestions.get(key))
+            new.append(model(name=names[key], slug=bases[key], gazetteer_key=key, **fields))
+        try:
+            with transaction.atomic():
+                model.objects.bulk_create(new)
+        except IntegrityError:  # another import got there first: go one by one
+            slow.extend(entity.gazetteer_key for entity in new)
+            new = []
+        for entity in new:
+            self.ids[entity.gazetteer_key] = entity.pk
+        report.new_entities += len(new)
+        for key in slow:
+            self.ids[key] = self._find_or_create(model, key, suggestions.get(key), report)
+
+    def _name(self, key: str, suggestion) -> str:
+        entry = self.gazetteer.get(key)
+        return entry.name if entry else suggestion.name
 
     def _find_or_create(self, model, key: str, suggestion, report: TagReport) -> int:
         entry = self.gazetteer.get(key)
@@ -220,7 +263,10 @@ class EntityResolver:
             with transaction.atomic():
                 entity.save()
         except IntegrityError:  # another import created it meanwhile
-            return model.objects.get(gazetteer_key=key).pk
+            existing = model.objects.filter(gazetteer_key=key).first()
+            if existing is None:
+                raise
+            return existing.pk
         report.new_entities += 1
         return entity.pk
 
