@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from django.contrib.postgres.lookups import Unaccent
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     F,
@@ -24,7 +23,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Greatest, Lower
 
 from articles.models import Organization, Person, Place
@@ -181,22 +179,28 @@ def _next_to_or(parts, i: int) -> bool:
 
 
 def _other_spellings(words: list[str]) -> dict[str, list[str]]:
-    """For each word that is an entity's name or alias: the entity's other names."""
+    """For each word that is an entity's name or alias: the entity's other names.
+
+    Runs on every text search, so it asks the indexes only (the GIN index on aliases,
+    the index on lower(name)) with the usual capitalisations of each word, then checks
+    accent-folded equality here.
+    """
+    variants = sorted(
+        {
+            v
+            for word in words
+            for v in (word, word.lower(), word.capitalize(), word.title(), word.upper())
+        }
+    )
+    lowered = sorted({word.lower() for word in words})
     found: dict[str, list[str]] = {}
     for model in MODELS.values():
-        table = model._meta.db_table
-        names_match = RawSQL(
-            f"""EXISTS (
-                SELECT 1 FROM unnest(array_append({table}.aliases, {table}.name)) AS n
-                WHERE unaccent(lower(n)) IN (
-                    SELECT unaccent(lower(w)) FROM unnest(%s::text[]) AS w)
-            )""",
-            [words],
-            output_field=BooleanField(),
+        candidates = model.objects.alias(lower_name=Lower("name")).filter(
+            Q(aliases__overlap=variants) | Q(lower_name__in=lowered)
         )
-        for name, aliases in model.objects.filter(names_match).values_list("name", "aliases"):
+        for name, aliases in candidates.values_list("name", "aliases"):
             all_names = [name, *aliases]
-            folded = {_fold(n): n for n in all_names}
+            folded = {_fold(n) for n in all_names}
             for word in words:
                 if _fold(word) in folded:
                     others = [n for n in all_names if _fold(n) != _fold(word)]

@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -139,6 +140,12 @@ class Entity(models.Model):
     class Meta:
         abstract = True
         ordering = ["name"]
+        # Search widens a typed name to every spelling on each query: these make the
+        # lookup an index probe (articles.lookups._other_spellings).
+        indexes = [
+            GinIndex(fields=["aliases"], name="%(class)s_aliases_idx"),
+            models.Index(Lower("name"), name="%(class)s_lower_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
