@@ -16,11 +16,11 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: install run test test-fast lint format migrations-check check-deploy bench db-stop clean
+.PHONY: install run test lint format migrations-check bench lock db-stop clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "Newsdesk needs Python 3.12 or newer, and none was found (python3 is $$(python3 --version 2>&1))."; \
 	  echo "Install one (e.g. 'apt-get install python3.12' or 'pyenv install 3.12'), or run 'make PYTHON=/path/to/python3.12 ...'."; \
@@ -28,7 +28,9 @@ $(STAMP): pyproject.toml
 	@echo "Creating $(VENV) with $(PYTHON) ($$($(PYTHON) --version))"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	@# Exactly the locked versions, checked by hash; then the project itself.
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 run: install
@@ -51,6 +53,12 @@ format: install
 
 migrations-check: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Pinned versions with hashes of everything pyproject.toml asks for (dev extras too).
+lock: install
+	$(PY) -m pip install --quiet "pip-tools>=7.4,<8"
+	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 db-stop: install
 	$(PY) -c 'from pathlib import Path; from newsdesk.embedded_db import stop_embedded_database as s; print("stopped" if s(Path(".pgdata")) else "not running")'

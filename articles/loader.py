@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.db import DatabaseError, models, transaction
+from django.db.models import Exists, OuterRef
 
 from articles.importing import ParsedArticle, ParseError
 from articles.importing.sources import source_name
@@ -132,9 +133,30 @@ def load(
         written_before = len(report.written_ids)
         _load_batch(batch, report, dry_run=dry_run)
         if tag and not dry_run:
-            _tag(report.written_ids[written_before:], report)
+            written = report.written_ids[written_before:]
+            _tag([*written, *_never_tagged(batch, exclude=written)], report)
     report.finished = time.monotonic()
     return report
+
+
+def _never_tagged(batch: list[ParsedArticle], *, exclude: list[int]) -> list[int]:
+    """Articles of this batch already in the archive but without a single tag.
+
+    An import killed between writing a batch and tagging it leaves such articles; the
+    rerun finds them unchanged, and would otherwise never tag them.
+    """
+    from articles.models import OrganizationMention, PersonMention, PlaceMention
+
+    any_tag = [
+        Exists(model.objects.filter(article=OuterRef("pk")))
+        for model in (PersonMention, OrganizationMention, PlaceMention)
+    ]
+    return list(
+        Article.objects.filter(key__in=[record.natural_key for record in batch])
+        .exclude(pk__in=exclude)
+        .exclude(any_tag[0] | any_tag[1] | any_tag[2])
+        .values_list("pk", flat=True)
+    )
 
 
 def _tag(article_ids: list[int], report: ImportReport) -> None:

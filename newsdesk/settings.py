@@ -9,6 +9,7 @@ Environment:
   DJANGO_SECURE          "1" (default when debug is off): HTTPS-only cookies, HSTS, redirects
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    "axes",
     "articles",
 ]
 
@@ -56,6 +58,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "newsdesk.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
+]
+
+AUTHENTICATION_BACKENDS = [
+    "newsdesk.auth_backends.LoginThrottleBackend",  # first: refuses locked-out logins
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsdesk.urls"
@@ -76,14 +85,53 @@ TEMPLATES = [
     },
 ]
 
+
+def _database_from_url(url: str) -> dict:
+    """DATABASE_URL as Django settings; a malformed one stops the process with one line.
+
+    A traceback through Django's settings machinery hides the one fact that matters, so
+    this raises SystemExit, whose message Python prints alone (exit status 1), for
+    manage.py, gunicorn workers and the WSGI module alike. The URL itself is never
+    echoed: it holds the password.
+    """
+    expected = "expected postgres://USER:PASSWORD@HOST:PORT/NAME, special characters %-encoded"
+    try:
+        database = dj_database_url.parse(url, conn_max_age=60)
+    except dj_database_url.UnknownSchemeError:
+        problem = f"unknown scheme {url.split('://', 1)[0]!r}" if "://" in url else "not a URL"
+        raise SystemExit(f"DATABASE_URL is malformed: {problem} ({expected}).") from None
+    except ValueError:
+        raise SystemExit(f"DATABASE_URL is malformed ({expected}).") from None
+    if "postgresql" not in database["ENGINE"] and "postgis" not in database["ENGINE"]:
+        raise SystemExit(f"DATABASE_URL must name a PostgreSQL database ({expected}).")
+    if not database["NAME"]:
+        raise SystemExit(f"DATABASE_URL names no database ({expected}).")
+    return database
+
+
 DATABASE_URL = env_str("DATABASE_URL", default="")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": _database_from_url(DATABASE_URL)}
 else:
     from newsdesk.embedded_db import embedded_database_settings
 
     EMBEDDED_DATA_DIR = Path(env_str("NEWSDESK_DATA_DIR", default=str(BASE_DIR / ".pgdata")))
     DATABASES = {"default": embedded_database_settings(EMBEDDED_DATA_DIR)}
+
+# --- Read replicas (newsdesk/db_router.py) --------------------------------------------
+# DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of streaming replicas. Each
+# becomes DATABASES["replica_N"]; ReplicaRouter then sends reads to a random replica and
+# writes, migrations, the admin, transactions and reads after a write to "default".
+# Tests mirror "default" (no replica needed). Unset: one database, no router, as before.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", default=[])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **_database_from_url(_url),
+        "TEST": {"MIRROR": "default"},
+    }
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["newsdesk.db_router.ReplicaRouter"]
+# --- end of read replicas -------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,6 +190,20 @@ if SECURE:
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Login throttling (django-axes): 5 failed logins for one username from one IP address
+# lock that pair out for 15 minutes; a successful login clears its failures. Keyed on
+# the pair, so an attacker elsewhere cannot lock an editor out of the office. Failures
+# live in the database, shared by every gunicorn worker. Behind a reverse proxy
+# REMOTE_ADDR is the proxy's address: set AXES_CLIENT_IP_CALLABLE (or install
+# django-ipware) to read the client's address from the proxy's header.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = (
+    "Too many failed logins: this account is locked on this connection for 15 minutes."
+)
 
 LOGGING = {
     "version": 1,

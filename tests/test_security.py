@@ -29,7 +29,16 @@ def _production_env(**overrides) -> dict:
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST"))
     }
-    # DATABASE_URL (or the embedded server's folder) is inherited: model checks connect.
+    # Model checks connect: to the embedded server (its folder is inherited), or to the
+    # test database of the server DATABASE_URL names (its own database may not exist).
+    if env.get("DATABASE_URL"):
+        from urllib.parse import urlsplit, urlunsplit
+
+        from django.db import connection
+
+        parts = urlsplit(env["DATABASE_URL"])
+        test_db = "/" + connection.settings_dict["NAME"]
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=test_db))
     env.update(
         DJANGO_SECRET_KEY="a-production-like-secret-" + "x" * 40,
         DJANGO_ALLOWED_HOSTS="news.example.org",

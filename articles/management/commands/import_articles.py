@@ -6,6 +6,7 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from tqdm import tqdm
 
 from articles import loader
@@ -64,8 +65,20 @@ class Command(BaseCommand):
             if isinstance(record, ParseError):
                 progress.write(self.style.ERROR(f"error: {record}"), file=self.stderr._out)
 
-        with progress:
-            report = loader.load(records, dry_run=dry_run, tag=not no_tagging, on_record=on_record)
+        try:
+            with progress:
+                report = loader.load(
+                    records, dry_run=dry_run, tag=not no_tagging, on_record=on_record
+                )
+        except (OperationalError, InterfaceError) as error:
+            # The server went away (restart, network, terminated backend). Every batch
+            # that committed is whole, and a rerun skips what is already in.
+            raise CommandError(
+                f"lost the database connection after {progress.n} records "
+                f"({str(error).strip().splitlines()[0]}); the articles written so far are "
+                "kept whole: run the same import again to finish it.",
+                returncode=1,
+            ) from error
         for failure in report.tagging_failures:
             self.stderr.write(self.style.WARNING(f"warning: {failure}"))
 
