@@ -129,7 +129,9 @@ def _store(
         for pair, mention in existing.items():
             if pair not in wanted and not _decided(mention):
                 to_delete.append(mention.pk)
-        mention_model.objects.bulk_create(to_create)
+        # Another import may tag the same article at the same moment (a rerun next to
+        # the original, say): its rows are the same suggestions, so keep theirs.
+        mention_model.objects.bulk_create(to_create, ignore_conflicts=True)
         mention_model.objects.bulk_update(
             to_update,
             ["count", "offsets", "evidence", "surface_forms", "role", "origin", "confidence"],
