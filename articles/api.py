@@ -26,6 +26,8 @@ def article_list(request):
         "pages": result.pages,
         "query": result.query_text,
         "also_searched": list(result.also_searched),
+        # Past the count cap, facets count the newest matches only (see run_search).
+        "facets_sampled": result.facets_sampled,
         "results": [
             {
                 "id": article.pk,

@@ -58,6 +58,7 @@ class SearchResult:
     page_size: int = 20
     facets: dict = field(default_factory=dict)
     ranked_newest_only: bool = False  # relevance ranked the newest RANK_CANDIDATES matches
+    facets_sampled: bool = False  # facets counted the newest RANK_CANDIDATES matches
 
     @property
     def errors(self) -> dict[str, list[str]]:
@@ -134,11 +135,21 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> N
         page_rows = page_rows.with_snippets(filterset.expanded_query.query)
     result.rows = list(page_rows[start : start + result.page_size])
     if facets:
+        counted = matches
+        if result.count_is_capped:
+            # Past the count cap the reader sees "10,000+", not an exact number, and
+            # counting tags over every match costs seconds at archive scale (1.4 s for
+            # "said" at 100k articles, 0.35 s this way): facets then count the newest
+            # RANK_CANDIDATES matches, and the page says so.
+            counted = Article.objects.filter(
+                pk__in=matches.order_by("-published_on", "-id").values("pk")[:RANK_CANDIDATES]
+            )
+            result.facets_sampled = True
         result.facets = {
-            "people": list(Person.objects.facet(matches, limit=FACET_SIZE)),
-            "organizations": list(Organization.objects.facet(matches, limit=FACET_SIZE)),
-            "countries": matches.country_facet(limit=FACET_SIZE),
-            "sources": matches.source_facet(limit=FACET_SIZE),
+            "people": list(Person.objects.facet(counted, limit=FACET_SIZE)),
+            "organizations": list(Organization.objects.facet(counted, limit=FACET_SIZE)),
+            "countries": counted.country_facet(limit=FACET_SIZE),
+            "sources": counted.source_facet(limit=FACET_SIZE),
         }
 
 

@@ -60,3 +60,27 @@ def test_date_sort_for_few_matches_does_not_order_by_the_bare_date_column(twelve
     sql = str(guarded.query)
     assert ranked is False
     assert '("articles_article"."published_on" + 0) DESC' in sql
+
+
+def test_past_the_count_cap_facets_count_the_newest_matches(api, twelve_reports, monkeypatch):
+    from articles.models import Person, PersonMention
+
+    envoy = Person.objects.create(name="Special Envoy")
+    oldest, newest = twelve_reports[0], twelve_reports[-1]
+    PersonMention.objects.create(article=oldest, entity=envoy, state="confirmed")
+    PersonMention.objects.create(article=newest, entity=envoy, state="confirmed")
+    exact = api(q="ceasefire")
+    assert exact["facets_sampled"] is False
+    assert exact["facets"]["people"] == [{"slug": envoy.slug, "name": "Special Envoy", "count": 2}]
+
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    sampled = api(q="ceasefire")
+
+    assert sampled["count_is_capped"] is True
+    assert sampled["facets_sampled"] is True
+    # Only the newest three matches were counted: the oldest report's tag is not.
+    assert sampled["facets"]["people"] == [
+        {"slug": envoy.slug, "name": "Special Envoy", "count": 1}
+    ]
+    assert sampled["facets"]["sources"] == [{"name": "TASS", "count": 3}]
