@@ -34,16 +34,22 @@ def _check_raw_values(values, *, label: str) -> None:
             )
 
 
-class SlugsField(forms.ModelMultipleChoiceField):
-    """Repeatable entity parameter, by slug, each value checked before the lookup."""
+class NamedChoiceMixin:
+    """An entity field whose messages name what was not found ("No person is known…")."""
+
+    unknown_message = "No {label} is known as “%(value)s”."
 
     def __init__(self, *args, label_for_errors: str = "value", **kwargs):
         self.label_for_errors = label_for_errors
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault(
-            "invalid_choice", f"No {label_for_errors} is known as “%(value)s”."
+            "invalid_choice", self.unknown_message.format(label=label_for_errors)
         )
         super().__init__(*args, **kwargs)
+
+
+class SlugsField(NamedChoiceMixin, forms.ModelMultipleChoiceField):
+    """Repeatable entity parameter, by slug, each value checked before the lookup."""
 
     def prepare(self, values: list[str]) -> list[str]:
         return values
@@ -61,14 +67,10 @@ class CountryCodesField(SlugsField):
         return [v.upper() for v in values]
 
 
-class SlugField(forms.ModelChoiceField):
-    def __init__(self, *args, label_for_errors: str = "value", **kwargs):
-        self.label_for_errors = label_for_errors
-        kwargs.setdefault("error_messages", {})
-        kwargs["error_messages"].setdefault(
-            "invalid_choice", f"No {label_for_errors} is known by that name."
-        )
-        super().__init__(*args, **kwargs)
+class SlugField(NamedChoiceMixin, forms.ModelChoiceField):
+    """A single entity parameter, by slug."""
+
+    unknown_message = "No {label} is known by that name."
 
     def clean(self, value):
         if value:
