@@ -184,28 +184,50 @@ def _sorted_for_the_planner(
     return filterset.sorted(matches), False
 
 
+# What pages and the API show of a tag; evidence, offsets and aliases stay in the database.
+_TAG_FIELDS = ("article_id", "entity_id", "count", "state")
+_ENTITY_FIELDS = ("entity__name", "entity__slug", "entity__role")
+
+
 def visible_tag_prefetches() -> list[Prefetch]:
-    """Each row's people, organizations and countries: one query per kind for the page."""
+    """Each row's people, organizations and places: one query per kind for the page."""
+
+    def tags(model, *related: str, fields: tuple[str, ...] = ()):
+        return (
+            model.objects.filter(state__in=VISIBLE_STATES)
+            .select_related(*related)
+            .only(*_TAG_FIELDS, *fields)
+            .order_by("-count", "entity__name")
+        )
+
     return [
         Prefetch(
             "personmention_set",
-            PersonMention.objects.filter(state__in=VISIBLE_STATES)
-            .select_related("entity")
-            .order_by("-count", "entity__name"),
+            tags(PersonMention, "entity", fields=_ENTITY_FIELDS),
             to_attr="visible_people",
         ),
         Prefetch(
             "organizationmention_set",
-            OrganizationMention.objects.filter(state__in=VISIBLE_STATES)
-            .select_related("entity")
-            .order_by("-count", "entity__name"),
+            tags(OrganizationMention, "entity", fields=("entity__name", "entity__slug")),
             to_attr="visible_organizations",
         ),
         Prefetch(
             "placemention_set",
-            PlaceMention.objects.filter(state__in=VISIBLE_STATES)
-            .select_related("entity", "entity__country")
-            .order_by("-count", "entity__name"),
+            tags(
+                PlaceMention,
+                "entity",
+                "entity__country",
+                fields=(
+                    "entity__name",
+                    "entity__slug",
+                    "entity__kind",
+                    "entity__country_code",
+                    "entity__country__name",
+                    "entity__country__slug",
+                    "entity__country__kind",
+                    "entity__country__country_code",
+                ),
+            ),
             to_attr="visible_places",
         ),
     ]
