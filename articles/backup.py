@@ -17,19 +17,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from articles.loader import IMPORTED_FIELDS
-from articles.models import (
-    Article,
-    Organization,
-    OrganizationMention,
-    Person,
-    PersonMention,
-    Place,
-    PlaceMention,
-)
+from articles.models import ENTITY_MODELS, TAG_MODELS, Article, Place
 
 FORMAT_VERSION = 1
-ENTITY_MODELS = {"place": Place, "person": Person, "organization": Organization}
-TAG_MODELS = {"person": PersonMention, "organization": OrganizationMention, "place": PlaceMention}
 TAG_FIELDS = [
     "state",
     "origin",

@@ -9,15 +9,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from articles.models import (
+    ENTITY_MODELS,
     EntityMerge,
     Mention,
-    Organization,
-    Person,
     Place,
     SlugRedirect,
 )
 
-KIND_OF_MODEL = {Person: "person", Organization: "organization", Place: "place"}
+KIND_OF_MODEL = {model: kind for kind, model in ENTITY_MODELS.items()}
 
 # When two mentions of one article meet in a merge, the editor's word wins over the
 # machine's, and a confirmation over a rejection (the editor confirmed one spelling).

@@ -25,7 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat, Greatest, Lower
 
-from articles.models import Organization, Person, Place
+from articles.models import ENTITY_MODELS, Place
 from articles.query_syntax import describe_query, to_text
 from articles.querysets import SEARCH_CONFIG, VISIBLE_STATES, web_query
 
@@ -34,7 +34,7 @@ from articles.querysets import SEARCH_CONFIG, VISIBLE_STATES, web_query
 SIMILARITY_THRESHOLD = 0.5
 MAX_NAME_LENGTH = 100
 
-MODELS = {"person": Person, "organization": Organization, "place": Place}
+MODELS = ENTITY_MODELS
 
 
 @dataclass(frozen=True)

@@ -388,3 +388,16 @@ class EntityMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_name} → {self.survivor_name}"
+
+
+# The three kinds of entity and of tag, by the names the tagger and the API use.
+ENTITY_MODELS: dict[str, type[Entity]] = {
+    "person": Person,
+    "organization": Organization,
+    "place": Place,
+}
+TAG_MODELS: dict[str, type[Mention]] = {
+    "person": PersonMention,
+    "organization": OrganizationMention,
+    "place": PlaceMention,
+}

@@ -16,25 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from articles.models import (
+    ENTITY_MODELS,
+    TAG_MODELS,
     Article,
     Mention,
-    Organization,
-    OrganizationMention,
     Person,
-    PersonMention,
     Place,
-    PlaceMention,
     SlugRedirect,
 )
 from articles.tagging import Suggestion, TaggingText, default_gazetteer, suggest
 
 BATCH_SIZE = 200
-MODELS = {"person": Person, "organization": Organization, "place": Place}
-MENTION_MODELS = {
-    "person": PersonMention,
-    "organization": OrganizationMention,
-    "place": PlaceMention,
-}
 TAGGING_FIELDS = ["title", "subtitle", "photo_caption", "body", "authors"]
 
 
@@ -97,7 +89,7 @@ def tag_articles(
 def _store(
     suggested: dict[int, list[Suggestion]], entity_ids: dict[str, int], report: TagReport
 ) -> None:
-    for kind, mention_model in MENTION_MODELS.items():
+    for kind, mention_model in TAG_MODELS.items():
         wanted: dict[tuple[int, int], Suggestion] = {}
         for article_id, suggestions in suggested.items():
             for suggestion in suggestions:
@@ -190,7 +182,7 @@ class EntityResolver:
 
     def _resolve_keys(self, keys: set[str], suggestions: dict, report: TagReport) -> None:
         keys -= set(self.ids)
-        for kind, model in MODELS.items():
+        for kind, model in ENTITY_MODELS.items():
             wanted = {k for k in keys if _kind_of_key(k, suggestions) == kind}
             if not wanted:
                 continue
