@@ -6,6 +6,7 @@ finds Sergei Lavrov because its trigrams are close enough to "lavrov".
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.lookups import Unaccent
@@ -200,17 +201,16 @@ def _other_spellings(words: list[str]) -> dict[str, list[str]]:
         )
         for name, aliases in candidates.values_list("name", "aliases"):
             all_names = [name, *aliases]
-            folded = {_fold(n) for n in all_names}
+            folded = {fold_name(n) for n in all_names}
             for word in words:
-                if _fold(word) in folded:
-                    others = [n for n in all_names if _fold(n) != _fold(word)]
+                if fold_name(word) in folded:
+                    others = [n for n in all_names if fold_name(n) != fold_name(word)]
                     found.setdefault(word, [])
                     found[word].extend(n for n in others if n not in found[word])
     return {word: names for word, names in found.items() if names}
 
 
-def _fold(text: str) -> str:
-    import unicodedata
-
+def fold_name(text: str) -> str:
+    """A name compared the way people mean it: case and accents ignored."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

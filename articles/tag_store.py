@@ -8,13 +8,13 @@ stays, and only the machine's undecided suggestions are refreshed or dropped.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from articles.lookups import fold_name
 from articles.models import (
     ENTITY_MODELS,
     TAG_MODELS,
@@ -152,11 +152,6 @@ def _values(suggestion: Suggestion) -> dict:
     }
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 class EntityResolver:
     """Suggestion keys to entity ids: by gazetteer key, merge redirect, or name; else new.
 
@@ -208,7 +203,7 @@ class EntityResolver:
         """
         names = {key: self._name(key, suggestions.get(key)) for key in keys}
         same_name = {
-            _fold(entity.name): entity
+            fold_name(entity.name): entity
             for entity in model.objects.filter(
                 gazetteer_key__isnull=True, name__in=set(names.values())
             )
@@ -219,7 +214,7 @@ class EntityResolver:
         )
         new, slow = [], []
         for key in keys:
-            if _fold(names[key]) in same_name or bases[key] in taken:
+            if fold_name(names[key]) in same_name or bases[key] in taken:
                 slow.append(key)  # adopt the hand-made entity, or find a free slug
                 continue
             taken.add(bases[key])
@@ -267,9 +262,9 @@ class EntityResolver:
     def _fields(self, model, key: str, entry, suggestion) -> dict:
         aliases = list(entry.aliases) if entry else []
         if suggestion is not None:
-            aliases += [a for a in suggestion.aliases_seen if _fold(a) != _fold(suggestion.name)]
+            aliases += suggestion.aliases_seen  # the name itself is dropped just below
         name = entry.name if entry else suggestion.name
-        aliases = list(dict.fromkeys(a for a in aliases if _fold(a) != _fold(name)))[:50]
+        aliases = list(dict.fromkeys(a for a in aliases if fold_name(a) != fold_name(name)))[:50]
         country_code = (entry.country_code if entry else suggestion.country_code) or ""
         country_id = self.ids.get(f"country:{country_code}") if country_code else None
         if model is Place:
