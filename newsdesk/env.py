@@ -1,8 +1,11 @@
-"""Small readers for settings from the environment."""
+"""Small readers for settings from the environment.
+
+A value they cannot read stops the process with one line (SystemExit, exit status 1), as
+the settings do for a missing secret key or a malformed DATABASE_URL: a traceback through
+Django's settings machinery would hide which variable is wrong.
+"""
 
 import os
-
-from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -21,7 +24,7 @@ def env_bool(name: str, *, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1 or 0)")
+    raise SystemExit(f"{name}={raw!r} is not a boolean (use 1 or 0).")
 
 
 def env_list(name: str, *, default: list[str]) -> list[str]:

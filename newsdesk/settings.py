@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from newsdesk.env import env_bool, env_list, env_str
@@ -25,7 +24,8 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
+        # One line and exit status 1, as for a malformed DATABASE_URL below.
+        raise SystemExit(
             "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off "
             "(for local work, `make run` and `make test` set what they need)."
         )
@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.postgres",
+    # Before whitenoise: its runserver starts while the database is down (management/).
+    "newsdesk",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
