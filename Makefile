@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: install run test lint format migrations-check bench lock db-stop clean
+.PHONY: install run test lint format migrations-check bench lock db-stop clean loadtest
 
 install: $(STAMP)
 
@@ -54,11 +54,11 @@ format: install
 migrations-check: install
 	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
-# Pinned versions with hashes of everything pyproject.toml asks for (dev extras too).
+# Pinned versions with hashes of everything pyproject.toml asks for (dev and bench extras too).
 lock: install
 	$(PY) -m pip install --quiet "pip-tools>=7.4,<8"
-	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --strip-extras --allow-unsafe \
-	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --extra dev --extra bench --generate-hashes --strip-extras \
+	  --allow-unsafe --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
 
 db-stop: install
 	$(PY) -c 'from pathlib import Path; from newsdesk.embedded_db import stop_embedded_database as s; print("stopped" if s(Path(".pgdata")) else "not running")'
@@ -71,3 +71,10 @@ bench: install
 	@if [ -f "$(SHARED_CSV)" ]; then DJANGO_DEBUG=1 $(PY) manage.py import_articles "$(SHARED_CSV)" --no-progress || true; \
 	 else echo "bench: $(SHARED_CSV) not found; measuring whatever the archive holds"; fi
 	$(PY) benchmarks/search_bench.py
+
+# Load test of the web tier: gunicorn with the production settings, 50 readers (1-3 s think
+# time) for 60 s, then a 15 s closed-loop saturation run (wrk if installed: `apt-get install
+# wrk`; else locust without waits). DATABASE_URL names the archive (else the embedded one);
+# e.g. `make loadtest LOADTEST_ARGS="--compare-workers"`. See benchmarks/load_test.py.
+loadtest: install
+	$(PY) benchmarks/load_test.py $(LOADTEST_ARGS)
