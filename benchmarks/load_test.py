@@ -344,6 +344,15 @@ class Gunicorn:
             self.get("/healthz", headers={}, timeout=max(120.0, 4 * timeout))
         return time.monotonic() - started
 
+    def failed_urls(self) -> Counter:
+        """Full URLs (query strings too) that gunicorn's access log shows answered >= 500."""
+        failed: Counter = Counter()
+        with contextlib.suppress(OSError):
+            for line in self.access_log.read_text(errors="replace").splitlines():
+                if match := re.search(r'"GET (\S+) HTTP/[\d.]+" (5\d\d) ', line):
+                    failed[f"{match.group(2)} {match.group(1)}"] += 1
+        return failed
+
     def workers(self) -> list[int]:
         if not self.process:
             return []
@@ -775,6 +784,7 @@ def run(args, config: WorkerConfig, plan: dict, env: dict[str, str], out: Path) 
     finally:
         server.stop()
     result["server_errors"] = server.server_errors()
+    result["failed_urls"] = server.failed_urls()
     result["log"] = server.log
     return result
 
@@ -842,12 +852,21 @@ def report(args, plan: dict, result: dict) -> dict:
     paths, tracebacks = result["server_errors"]
     if paths:
         print(f"gunicorn's log ({result['log']}) reports {paths.total()} internal server errors:")
-        for path, n in paths.most_common():
-            print(f"  {n:,} x {path}")
-        for block in list(tracebacks.values())[:3]:
-            print("  " + block.replace("\n", "\n  "))
+        for path, n in paths.most_common(10):
+            lines = tracebacks[path].splitlines()
+            # The exception's own line ("django.db.utils.ProgrammingError: ..."), the last.
+            last = next((x for x in reversed(lines) if re.match(r"[\w.]+: ", x)), lines[-1])
+            print(f"  {n:,} x {path}: {last.strip()[:150]}")
+        if len(paths) > 10:
+            print(f"  ... and {len(paths) - 10} more paths")
+        first = next(iter(tracebacks.values()))
+        print("The first one's traceback:\n  " + first.replace("\n", "\n  "))
     else:
         print(f"gunicorn's log reports no internal server errors ({result['log']}).")
+    if result["failed_urls"]:
+        print("URLs answered 5xx, with their query strings (gunicorn's access log):")
+        for url, n in result["failed_urls"].most_common(8):
+            print(f"  {n:,} x {url}")
 
     total = figures["all"]
     total_errors = total["errors"] + (sat_figures["errors"] if sat_figures else 0)
