@@ -19,6 +19,11 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+# Pages explain their errors in a sentence; the API answers them in JSON (newsdesk/errors.py).
+handler400 = "newsdesk.errors.bad_request"
+handler404 = "newsdesk.errors.page_not_found"
+handler500 = "newsdesk.errors.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

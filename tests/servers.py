@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,7 +97,9 @@ class Server:
 
     def stop(self) -> None:
         if self.is_running():
-            self.process.terminate()
+            # SIGINT: gunicorn's quick shutdown (SIGTERM waits for its workers), and
+            # runserver's Ctrl-C.
+            self.process.send_signal(signal.SIGINT)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:

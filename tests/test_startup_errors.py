@@ -169,7 +169,8 @@ def test_wait_for_db_gives_up_after_its_timeout_with_one_line():
     assert f"Waiting up to 2 s for the database at 127.0.0.1:{port}" in result.stdout
 
 
-def test_wait_for_db_returns_as_soon_as_the_database_comes_up(django_db_setup):
+@pytest.mark.django_db
+def test_wait_for_db_returns_as_soon_as_the_database_comes_up():
     proxy = DatabaseProxy(connection.settings_dict)
     proxy.start()
     proxy.stop()  # the port is known and closed: the database is "still starting"
@@ -205,9 +206,10 @@ def test_compose_waits_for_the_database_a_bounded_time_before_migrating():
 # Servers start while the database is down, answer 503, and recover
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["gunicorn", "runserver"])
 def test_server_starts_while_the_database_is_down_answers_503_and_recovers(
-    kind, django_db_setup, collected_static, tmp_path
+    kind, collected_static, tmp_path
 ):
     proxy = DatabaseProxy(connection.settings_dict)
     proxy.start()
