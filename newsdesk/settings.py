@@ -135,6 +135,13 @@ if DATABASE_REPLICA_URLS:
     DATABASE_ROUTERS = ["newsdesk.db_router.ReplicaRouter"]
 # --- end of read replicas -------------------------------------------------------------
 
+# No JIT compiling: it pays off for long analytic queries, while a search finishes in
+# less time than compiling takes; at archive scale the planner's cost estimates pass
+# jit_above_cost and PostgreSQL (which enables JIT by default) would compile anyway.
+for _database in DATABASES.values():
+    _options = _database.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

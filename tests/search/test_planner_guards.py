@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from articles import search
+from tests.search import API_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +49,84 @@ def test_date_sorts_with_a_query_keep_exact_date_order(api, twelve_reports, monk
     assert oldest == [r.title for r in twelve_reports]
 
 
-def test_date_sort_for_few_matches_does_not_order_by_the_bare_date_column(twelve_reports):
-    from django.http import QueryDict
+def _text_queries(client, params) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    from articles.filters import ArticleFilter
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(API_URL, params)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_under_the_cap_the_text_search_runs_once(client, twelve_reports, sort):
+    # One pass through the index finds the ids; the page, its ranking and the facets
+    # then work on those ids and never evaluate the search again.
+    text_queries = _text_queries(client, {"q": "ceasefire", "sort": sort})
+
+    assert len(text_queries) == 1
+    assert "ORDER BY" not in text_queries[0]
+
+
+def test_past_the_cap_the_newest_matches_come_from_the_dated_index(
+    client, twelve_reports, monkeypatch
+):
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+
+    text_queries = _text_queries(client, {"q": "ceasefire"})
+
+    # The capped pass, then the windowed look for the newest three (twelve articles
+    # hold no window of 2 x 3 = 6 that the archive cannot fill, so one window suffices).
+    assert len(text_queries) == 2
+    assert "'1970-01-01'" in text_queries[1]
+
+
+def test_newest_text_matches_widen_the_window_until_it_holds_enough(article_factory):
+    """Windows of the newest 2n, 16n, 128n articles, then all: each answer is exact."""
     from articles.models import Article
 
-    filterset = ArticleFilter(QueryDict("q=ceasefire&sort=newest"), queryset=Article.objects)
-    guarded, ranked = search._sorted_for_the_planner(filterset.qs, filterset, count=12)
+    start = date(2020, 1, 1)
+    # Oldest first: 40 matching reports, then 30 newer articles that do not match.
+    for n in range(40):
+        article_factory(f"Ceasefire report {n}", "The ceasefire held.", start, "TASS")
+        start += timedelta(days=1)
+    for n in range(30):
+        article_factory(f"Weather {n}", "Rain all day.", start, "TASS")
+        start += timedelta(days=1)
+    matches = Article.objects.search("ceasefire")
+    expected = list(matches.newest_first().values_list("pk", flat=True))
 
-    sql = str(guarded.query)
-    assert ranked is False
-    assert '("articles_article"."published_on" + 0) DESC' in sql
+    # n=2: windows of 4 and 32 newest articles hold 0 and 2 matches: the first window
+    # has too few, the second is enough.
+    assert matches.newest_text_match_ids(2) == expected[:2]
+    # n=5: 10 newest hold none, 80 is larger than the archive: the whole archive.
+    assert matches.newest_text_match_ids(5) == expected[:5]
+    assert matches.newest_text_match_ids(100) == expected
+
+
+def test_the_dated_window_is_answered_inside_the_search_index(twelve_reports):
+    from django.db import connection, transaction
+
+    from articles.models import Article
+    from articles.querysets import DayNumber
+
+    recent = (
+        Article.objects.search("ceasefire")
+        .alias(day=DayNumber("published_on"))
+        .filter(day__gte=18000)
+        .newest_first()
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = recent.explain()
+
+    index_lines = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert "article_search_idx" in plan
+    # Both conditions in the index: no row is read, or its vector detoasted, to test them.
+    assert any("@@" in line and "1970-01-01" in line for line in index_lines), plan
 
 
 def test_past_the_count_cap_facets_count_the_newest_matches(api, twelve_reports, monkeypatch):
