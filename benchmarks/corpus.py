@@ -610,7 +610,8 @@ def build(
         # VACUUM as well: it sets the visibility map (index-only scans) and clears what
         # --replace deleted, so the benchmark measures a settled table.
         tables = ("articles_article", *MENTION_TABLES.values())
-        for table in (*tables, "articles_person", "articles_organization", "articles_place"):
+        others = ("articles_articlefacets", "articles_person", "articles_organization")
+        for table in (*tables, *others, "articles_place"):
             cursor.execute(f"VACUUM (ANALYZE) {table}")
         report.seconds = time.monotonic() - started
         report.sizes = sizes(cursor)

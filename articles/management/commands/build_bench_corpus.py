@@ -33,9 +33,14 @@ class Command(BaseCommand):
                 "is reused, not returned: sizes after a replace include it."
             ),
         )
+        parser.add_argument(
+            "--reuse",
+            action="store_true",
+            help="If a benchmark corpus of exactly this size is loaded, keep it (make bench).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
-    def handle(self, *args, articles, seed, replace, no_progress, **options):
+    def handle(self, *args, articles, seed, replace, reuse, no_progress, **options):
         if articles < 1:
             raise CommandError("--articles must be at least 1.")
         for name in (corpus.HEADLINES_FILE, corpus.ARTICLES_FILE):
@@ -46,6 +51,9 @@ class Command(BaseCommand):
                 )
         with connection.cursor() as cursor:
             existing = corpus.bench_rows(cursor)
+        if reuse and existing == articles:
+            self.stdout.write(f"Kept the {existing:,} benchmark articles already loaded.")
+            return
         if existing and not replace:
             raise CommandError(
                 f"{existing:,} benchmark articles are already loaded; pass --replace."
