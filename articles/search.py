@@ -12,7 +12,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
@@ -109,7 +109,10 @@ def run_search(
     params, *, queryset: QuerySet | None = None, default_page_size: int = 20, facets: bool = True
 ) -> SearchResult:
     """Validate `params` (a QueryDict), then fetch one page of results and the facets."""
-    base = queryset if queryset is not None else Article.objects.all()
+    # One database for the whole search: with read replicas, the planner settings of
+    # text_search_plans must be in force where the queries run.
+    using = router.db_for_read(Article)
+    base = (queryset if queryset is not None else Article.objects.all()).using(using)
     filterset = ArticleFilter(params, queryset=base)
     page_form = PageForm(params)
     result = SearchResult(filterset=filterset, page_form=page_form)
@@ -118,13 +121,13 @@ def run_search(
 
     result.page = page_form.cleaned_data.get("page") or 1
     result.page_size = page_form.cleaned_data.get("page_size") or default_page_size
-    planning = text_search_plans() if filterset.query_text else nullcontext()
+    planning = text_search_plans(using) if filterset.query_text else nullcontext()
     with planning:
-        _fetch(result, filterset, facets=facets)
+        _fetch(result, filterset, facets=facets, using=using)
     return result
 
 
-def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> None:
+def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool, using: str) -> None:
     """Find the matches once, then page, rank and count facets over their ids.
 
     One pass through the indexes yields up to COUNT_CAP + 1 matching ids: the capped
@@ -134,6 +137,7 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> N
     the search again.
     """
     matches = filterset.qs
+    by_id = Article.objects.using(using).filter
     text, sort = result.query_text, filterset.sort_order
     ids = matches.match_ids(COUNT_CAP + 1)
     result.count = len(ids)
@@ -150,16 +154,14 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> N
         ranked = ids
         if result.count > RANK_CANDIDATES:
             # Ranking reads every candidate's search vector: rank the newest only.
-            ranked = newest or Article.objects.filter(pk__any_of=ids).newest_ids(RANK_CANDIDATES)
+            ranked = newest or by_id(pk__any_of=ids).newest_ids(RANK_CANDIDATES)
             result.ranked_newest_only = True
-        ordered = Article.objects.filter(pk__any_of=ranked).by_relevance(
-            filterset.expanded_query.query
-        )
+        ordered = by_id(pk__any_of=ranked).by_relevance(filterset.expanded_query.query)
     elif result.count_is_capped:
         ordered = filterset.sorted(matches)  # many matches: walking the date index is right
     else:
         # Few matches: sort their ids by date rather than walk the date index to find them.
-        ordered = filterset.sorted(Article.objects.filter(pk__any_of=ids))
+        ordered = filterset.sorted(by_id(pk__any_of=ids))
 
     start = (result.page - 1) * result.page_size
     page_rows = ordered.defer("body", "blocks", "search_vector").prefetch_related(
@@ -169,12 +171,11 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool) -> N
         page_rows = page_rows.with_snippets(filterset.expanded_query.query)
     result.rows = list(page_rows[start : start + result.page_size])
     if facets:
-        result.facets = facets_for(newest if newest is not None else ids)
+        result.facets = facets_for(newest if newest is not None else ids, using=using)
 
 
-def facets_for(article_ids: list[int]) -> dict[str, list]:
+def facets_for(article_ids: list[int], *, using: str = DEFAULT_DB_ALIAS) -> dict[str, list]:
     """The facet lists a page shows: entities with a `count`, countries and sources."""
-    using = router.db_for_read(Article)
     counts = count_facets(article_ids, limit=FACET_SIZE, using=using)
 
     def entities(model, rows):
@@ -208,7 +209,7 @@ def facets_for(article_ids: list[int]) -> dict[str, list]:
 
 
 @contextmanager
-def text_search_plans():
+def text_search_plans(using: str | None = None):
     """Plan a text search for what it is: an index lookup, never a scan of vectors.
 
     When a word matches most of the archive, the planner prefers a sequential scan that
@@ -220,7 +221,7 @@ def text_search_plans():
     rechecked row by row: 64 MB keeps it exact. Both settings last to the end of this
     transaction, which runs where reads go (a replica when there is one).
     """
-    using = router.db_for_read(Article)
+    using = using or router.db_for_read(Article)
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL work_mem = '64MB'")
