@@ -6,12 +6,18 @@ from datetime import timedelta
 from functools import wraps
 
 from django.db.models import Q
-from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from articles import editing, lookups
+from articles import editing, exports, lookups
 from articles.models import Article, Organization, Person, Place
 from articles.query_syntax import describe_query, is_plain_words
 from articles.querysets import VISIBLE_STATES
@@ -53,7 +59,53 @@ def search(request):
         "query_is_plain": is_plain_words(result.query_text),
         "chips": _active_filter_chips(result),
     }
+    if result.is_valid:
+        context["feed_url"] = reverse("articles:search-feed") + _filters_query(request.GET)
+        context["export_url"] = reverse("articles:search-export") + _filters_query(
+            request.GET, keep_sort=True
+        )
+        context["export_cap"] = exports.EXPORT_CAP
     return render(request, "articles/search.html", context, status=200 if result.is_valid else 400)
+
+
+# Parameters of the page that choose no articles: feed and export links leave them out.
+_NOT_FILTERS = ("page", "page_size", "who", "where", "unmatched_who", "unmatched_where")
+
+
+def _filters_query(
+    params, *, keep_sort: bool = False, scope: tuple[str, str] | None = None, drop: str = ""
+) -> str:
+    """The query string of `params`' filters, for feed and CSV links.
+
+    A feed is always newest first, so `sort` goes unless `keep_sort`; `scope` (name,
+    value) sets a filter that the page has in its path; `drop` removes one.
+    """
+    params = params.copy()
+    for name in (*_NOT_FILTERS, *(() if keep_sort else ("sort",)), drop):
+        params.pop(name, None)
+    if scope:
+        params.setlist(scope[0], [scope[1]])
+    return f"?{params.urlencode()}" if params else ""
+
+
+@require_safe
+def search_export(request):
+    """The search as CSV (articles.exports): the page's parameters, streamed, capped."""
+    export = exports.search_export(request.GET)
+    if not export.is_valid:
+        lines = [f"{label}: {message}" for label, message in export.labelled_errors]
+        return HttpResponse(
+            "We could not run this search.\n" + "\n".join(lines) + "\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(
+        exports.csv_lines(export.rows()), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="newsdesk-search.csv"'
+    if export.truncated:
+        response["X-Newsdesk-Truncated"] = f"first {export.cap} rows"
+    return response
 
 
 def _resolve_names(request):
@@ -149,6 +201,14 @@ def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: s
         "co_mentions": lookups.co_mentioned(entity, limit=10),
         "chips": [chip for chip in _active_filter_chips(result) if chip["key"] != scope_param],
     }
+    if result.is_valid:
+        context["feed_url"] = entity_feed_url(entity) + _filters_query(
+            request.GET, drop=scope_param
+        )
+        context["export_url"] = reverse("articles:search-export") + _filters_query(
+            request.GET, keep_sort=True, scope=(scope_param, scope_value)
+        )
+        context["export_cap"] = exports.EXPORT_CAP
     return render(
         request, "articles/entity_detail.html", context, status=200 if result.is_valid else 400
     )
@@ -159,7 +219,7 @@ class MovedEntity(Exception):
         self.entity = entity
 
 
-def _get_entity(model, **lookup):
+def get_entity(model, **lookup):
     """The entity, or MovedEntity when a merge folded this slug into another one."""
     entities = model.objects.with_article_counts().select_related("country")
     entity = entities.filter(**lookup).first()
@@ -188,17 +248,28 @@ def follow_merges(view):
     return wrapper
 
 
+def entity_feed_url(entity) -> str:
+    """The Atom feed of an entity's page (articles.feeds.EntityFeed)."""
+    if isinstance(entity, Person):
+        return reverse("articles:person-feed", kwargs={"key": entity.slug})
+    if isinstance(entity, Organization):
+        return reverse("articles:organization-feed", kwargs={"key": entity.slug})
+    if entity.kind == Place.Kind.COUNTRY and entity.country_code:
+        return reverse("articles:country-feed", kwargs={"key": entity.country_code.lower()})
+    return reverse("articles:place-feed", kwargs={"key": entity.slug})
+
+
 @require_safe
 @follow_merges
 def person_detail(request, slug):
-    person = _get_entity(Person, slug=slug)
+    person = get_entity(Person, slug=slug)
     return _entity_page(request, person, kind="person", scope_param="person", scope_value=slug)
 
 
 @require_safe
 @follow_merges
 def organization_detail(request, slug):
-    organization = _get_entity(Organization, slug=slug)
+    organization = get_entity(Organization, slug=slug)
     return _entity_page(
         request, organization, kind="organization", scope_param="organization", scope_value=slug
     )
@@ -207,7 +278,7 @@ def organization_detail(request, slug):
 @require_safe
 @follow_merges
 def place_detail(request, slug):
-    place = _get_entity(Place, slug=slug)
+    place = get_entity(Place, slug=slug)
     if place.kind == Place.Kind.COUNTRY and place.country_code:
         return HttpResponseRedirect(place.get_absolute_url())
     return _entity_page(request, place, kind="place", scope_param="place", scope_value=slug)
@@ -217,7 +288,7 @@ def place_detail(request, slug):
 def country_detail(request, code):
     if code != code.lower():
         return HttpResponseRedirect(reverse("articles:country", args=[code.lower()]))
-    country = _get_entity(Place, kind=Place.Kind.COUNTRY, country_code=code.upper())
+    country = get_entity(Place, kind=Place.Kind.COUNTRY, country_code=code.upper())
     return _entity_page(
         request, country, kind="country", scope_param="country", scope_value=country.country_code
     )
