@@ -174,16 +174,31 @@ def article_detail(request, pk):
             if match.url:
                 ours.setdefault(match.url, match)
     related = [
-        {**ref, "ours": ours.get(ref.get("url")) or ours.get(ref.get("title"))}
+        {
+            **ref,
+            "url": web_url(ref.get("url") or ""),
+            "ours": ours.get(ref.get("url")) or ours.get(ref.get("title")),
+        }
         for ref in article.related
     ]
     context = {
         "article": article,
+        "original_url": web_url(article.url),
         "related": related,
         "countries": countries_of(article),
         "coverage": Article.objects.related_coverage(article, limit=6),
     }
     return render(request, "articles/article_detail.html", context)
+
+
+def web_url(url: str) -> str:
+    """`url` when it is an http(s) URL, else "": pages link to nothing else.
+
+    The importer keeps only http(s) URLs, but a restored backup or an editor's edit of
+    the related-articles JSON can hold `javascript:` or `data:` ones, which would run
+    script from a link. Checked on the stored text itself, which is what the href gets.
+    """
+    return url if url[:8].lower().startswith(("http://", "https://")) else ""
 
 
 def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: str):
