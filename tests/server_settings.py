@@ -11,4 +11,5 @@ import os
 
 from newsdesk.settings import *  # noqa: F403
 
-STATIC_ROOT = os.environ["NEWSDESK_TEST_STATIC_ROOT"]
+# (Importable without it too, say when pytest is handed this file by name.)
+STATIC_ROOT = os.environ.get("NEWSDESK_TEST_STATIC_ROOT", STATIC_ROOT)  # noqa: F405

@@ -204,6 +204,7 @@ def live(request, django_db_setup, django_db_blocker, collected_static, tmp_path
                 f"\nlive fuzz: {sum(STATUSES.values())} requests over {len(ROUTES)} routes in "
                 f"{time.monotonic() - started:.0f} s; statuses "
                 + ", ".join(f"{status}: {n}" for status, n in sorted(STATUSES.items()))
+                + f" ({sum(KNOWN_500S.values())} of them known bugs, xfailed below)"
                 + "; slowest "
                 + ", ".join(
                     f"{seconds:.2f} s {target[:60]!r}... ({len(target)} bytes)"
@@ -218,9 +219,27 @@ TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
 SENTENCE = re.compile(r"[A-Z][^.!?\n]{12,}[.!?]")
 
 
+# 500s the fuzz found whose cause is in code this module's author may not change: the
+# fuzz tolerates (and counts) them, and the xfail(strict=True) test below fails as soon
+# as one is fixed, so that its entry here is removed.
+NUL_IN_COUNTRY_CODE = (
+    "A NUL byte in the country code of /countries/<str:code>/ (and of the country feed "
+    "/countries/<str:key>/feed/) reaches PostgreSQL: DataError 'PostgreSQL text fields "
+    "cannot contain NUL (0x00) bytes', a 500. articles/views.py country_detail and "
+    "articles/feeds.py get_object pass the segment to get_entity unchecked; the str "
+    "converter takes any character but '/'."
+)
+KNOWN_BUGS = {re.compile(r"^/countries/[^/?]*%00"): NUL_IN_COUNTRY_CODE}
+KNOWN_500S: Counter[str] = Counter()
+
+
 def check(live: Live, target: str):
     response = live.get(target)
     context = f"GET {target[:300]!r} -> {response.status}\n{response.text[:600]}"
+    known = [reason for pattern, reason in KNOWN_BUGS.items() if pattern.match(target)]
+    if response.status == 500 and known:
+        KNOWN_500S[known[0]] += 1
+        return response
     if response.status >= 500:
         tail = "\n".join(live.server.log().splitlines()[-40:])
         pytest.fail(f"server error: {context}\n--- server log ---\n{tail}")
@@ -459,14 +478,20 @@ def test_junk_and_overlong_paths(live, path):
     check(live, path)
 
 
+@pytest.mark.xfail(strict=True, reason=NUL_IN_COUNTRY_CODE)
+@pytest.mark.parametrize("path", ["/countries/%00/", "/countries/r%00u/?q=nato"])
+def test_a_nul_byte_in_a_country_code_is_not_a_server_error(live, path):
+    assert check(live, path).status in ALLOWED_STATUSES
+
+
 def test_zz_the_server_is_healthy_after_the_fuzz(live, collected_static, tmp_path):
     assert live.server.is_running()
     assert live.server.get("/healthz").status == 200
     log = live.server.log()
-    # No 500 was logged, no worker timed out, died or was replaced. (Tracebacks do
-    # appear: Django logs each SuspiciousOperation it answers with a 400, such as
-    # TooManyFieldsSent, with one.)
-    assert "Internal Server Error" not in log, log[-3000:]
+    # No 500 was logged but the known ones; no worker timed out, died or was replaced.
+    # (Tracebacks do appear: Django logs each SuspiciousOperation it answers with a 400,
+    # such as TooManyFieldsSent, with one.)
+    assert log.count("Internal Server Error") == sum(KNOWN_500S.values()), log[-3000:]
     for sign in ("WORKER TIMEOUT", "[CRITICAL]", "exited with code", "was sent SIGKILL"):
         assert sign not in log, log[-3000:]
     assert log.count("Booting worker") == WORKERS, log[-3000:]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -175,18 +174,29 @@ def test_wait_for_db_returns_as_soon_as_the_database_comes_up():
     proxy.start()
     proxy.stop()  # the port is known and closed: the database is "still starting"
     url = database_url(connection.settings_dict, HOST="127.0.0.1", PORT=str(proxy.port))
-    threading.Timer(2.0, proxy.start).start()
+    waiting = subprocess.Popen(
+        [sys.executable, "manage.py", "wait_for_db", "--timeout", "60", "--interval", "0.5"],
+        cwd=ROOT,
+        env=production_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
     try:
-        result = manage(
-            "wait_for_db", "--timeout", "30", "--interval", "0.5", env=production_env(url)
-        )
+        # Once it has found the database down, the database comes up.
+        first = waiting.stdout.readline()
+        proxy.start()
+        rest, errors = waiting.communicate(timeout=60)
     finally:
+        if waiting.poll() is None:
+            waiting.kill()
         proxy.stop()
 
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    waiting, up = result.stdout.strip().splitlines()
-    assert waiting == f"Waiting up to 30 s for the database at 127.0.0.1:{proxy.port}..."
+    assert waiting.returncode == 0, errors
+    assert errors == ""
+    assert first == f"Waiting up to 60 s for the database at 127.0.0.1:{proxy.port}...\n"
+    (up,) = rest.strip().splitlines()
     assert up.startswith(f"The database at 127.0.0.1:{proxy.port} is up (attempt ")
     assert int(up.rsplit(" ", 1)[1].rstrip(").")) > 1
 
