@@ -33,6 +33,9 @@ RANK_NORMALIZATION = 1
 
 EPOCH = date(1970, 1, 1)
 
+# Related coverage looks at this many of the latest articles naming each entity.
+RELATED_PER_ENTITY = 300
+
 # Mentions that count for filters, facets and pages: all but those an editor rejected.
 VISIBLE_STATES = ("suggested", "confirmed")
 
@@ -172,23 +175,43 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Exists(mentions))
 
     def related_coverage(self, article, *, limit: int = 6) -> list:
-        """Other articles sharing the most entities with `article`, most shared first."""
+        """Other articles sharing the most entities with `article`, most shared first.
+
+        Each of the article's entities contributes its most recently added
+        RELATED_PER_ENTITY articles, read from the visible-tags index alone: a country
+        in half the archive costs as little as a rare name (counting every article that
+        mentions the United States took a second at 100,000 articles).
+        """
         from articles.models import OrganizationMention, PersonMention, PlaceMention
 
         shared: dict[int, int] = {}
         for model in (PersonMention, OrganizationMention, PlaceMention):
-            entities = visible(model.objects).filter(article=article).values("entity")
-            rows = (
-                visible(model.objects)
-                .filter(entity__in=entities)
-                .exclude(article=article)
-                .values_list("article")
-                .annotate(n=Count("id"))
-                .order_by("-n")[:200]
+            table = model._meta.db_table
+            entities = list(
+                visible(model.objects).filter(article=article).values_list("entity", flat=True)
             )
-            for article_id, n in rows:
-                shared[article_id] = shared.get(article_id, 0) + n
-        best = sorted(shared, key=lambda pk: -shared[pk])[:limit]
+            if not entities:
+                continue
+            sql = f"""
+                SELECT tagged.article_id, count(*) FROM unnest(%(entities)s::bigint[]) AS e(id),
+                LATERAL (
+                    SELECT article_id FROM {table}
+                    WHERE entity_id = e.id AND state = ANY(%(states)s) AND article_id <> %(self)s
+                    ORDER BY article_id DESC LIMIT %(per_entity)s
+                ) AS tagged
+                GROUP BY tagged.article_id
+            """
+            params = {
+                "entities": entities,
+                "states": list(VISIBLE_STATES),
+                "self": article.pk,
+                "per_entity": RELATED_PER_ENTITY,
+            }
+            with connections[self.db].cursor() as cursor:
+                cursor.execute(sql, params)
+                for article_id, n in cursor.fetchall():
+                    shared[article_id] = shared.get(article_id, 0) + n
+        best = sorted(shared, key=lambda pk: (-shared[pk], -pk))[:limit]
         found = self.filter(pk__in=best).defer("body", "blocks", "search_vector").in_bulk()
         return [found[pk] for pk in best if pk in found]
 

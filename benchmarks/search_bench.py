@@ -1,22 +1,34 @@
-"""Search benchmark: server time through Django next to the raw SQL floor, same run.
+"""Search benchmark: Newsdesk through Django next to the SQL floor and a peer, same run.
 
-    make bench                       # imports the shared CSV if needed, then measures
-    .venv/bin/python benchmarks/search_bench.py --repeat 30
+    make bench                                  # builds the 100k corpus if needed, measures
+    .venv/bin/python benchmarks/search_bench.py --repeat 20 [--no-peer] [--peer-db PATH]
 
-For each query of a fixed mix it times (a) the JSON API and (b) the HTML search page
-through Django's test client (routing, forms, ORM, facets, rendering: all but the
-socket), and (c) the page's main query as raw SQL through psycopg, and prints p50 / p95
-/ max in milliseconds with the Django / SQL ratio. Timings vary with the machine: this
-prints them, it asserts nothing.
+For each query of a fixed mix it times, in one process on one database:
+
+- API / HTML: the JSON API and the HTML search page through Django's test client
+  (routing, forms, ORM, facets, templates: everything but the socket);
+- floor: the same answer (capped count, the first page ranked the same way, four facets)
+  from hand-written SQL over psycopg, no Django: what the design costs in PostgreSQL;
+- exact: the textbook query, for reference: rank every match, count and facet every
+  match (what capping saves);
+- Datasette: the same corpus exported to SQLite FTS5 and served by Datasette over HTTP
+  on loopback, asked for the same page, count and facets (benchmarks/datasette_peer.py
+  lists where the two differ).
+
+It prints p50 / p95 / max in milliseconds and the ratios Newsdesk / floor and
+Newsdesk / Datasette (p50 against p50), plus the overlap of the capped ranking's top 20
+with the exact ranking's. Timings vary with the machine: this prints, it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,50 +46,165 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from articles import search  # noqa: E402
 from articles.models import Article, Person, Place  # noqa: E402
+from articles.querysets import SEARCH_CONFIG  # noqa: E402
 
 
 def query_mix() -> list[tuple[str, dict]]:
-    """The queries, as request parameters. Filters use the most-mentioned entities."""
+    """The queries, as request parameters; filters use the most-mentioned entities."""
     person = Person.objects.with_article_counts().order_by("-article_count").first()
     country = (
         Place.objects.filter(kind="country").with_article_counts().order_by("-article_count")
     ).first()
-    first, last = (
-        Article.objects.order_by("published_on").values_list("published_on", flat=True)[0],
-        Article.objects.order_by("-published_on").values_list("published_on", flat=True)[0],
-    )
-    middle = first + (last - first) / 2
+    last = Article.objects.order_by("-published_on").values_list("published_on", flat=True)[0]
     mix = [
-        ("one word", {"q": "sanctions"}),
-        ("phrase", {"q": '"prime minister"'}),
+        ("rare word", {"q": "tsunami"}),
         ("common word", {"q": "said"}),
-        ("date range alone", {"date_from": str(middle), "date_to": str(last)}),
+        ("phrase", {"q": '"prime minister"'}),
     ]
     if country:
         mix.append(
-            ("words + country", {"q": "election president", "country": country.country_code})
+            ("2 words + country", {"q": "election president", "country": country.country_code})
         )
     if person:
         mix.append(("person alone", {"person": person.slug}))
+    month = {"date_from": str(last - timedelta(days=30)), "date_to": str(last)}
+    year = {"date_from": str(last - timedelta(days=365)), "date_to": str(last)}
+    mix += [("date range alone", month), ("word + dates", {"q": "sanctions", **year})]
     return mix
 
 
-RAW_SQL = {
-    # The page's main query at its floor: match, rank, order, limit. No facets, no count.
-    "q": """
-        SELECT id, title, published_on,
-               ts_rank_cd(search_vector, query, 1) AS rank
-        FROM articles_article, websearch_to_tsquery('newsdesk_english', %(q)s) AS query
-        WHERE search_vector @@ query
-        ORDER BY rank DESC, published_on DESC, id DESC LIMIT 20
-    """,
-    "dates": """
-        SELECT id, title, published_on FROM articles_article
-        WHERE published_on BETWEEN %(date_from)s AND %(date_to)s
-        ORDER BY published_on DESC, id DESC LIMIT 20
-    """,
-}
+# --- The floor: the same answer from hand-written SQL ----------------------------------
+
+FACETS_SQL = """
+    WITH matched AS MATERIALIZED (
+        SELECT source, people, organizations, countries FROM articles_articlefacets
+        WHERE article_id = ANY(%(ids)s::bigint[]))
+    (SELECT 'p', v::text, count(*) n FROM matched, unnest(people) v
+       GROUP BY v ORDER BY n DESC, v LIMIT 10)
+    UNION ALL (SELECT 'o', v::text, count(*) n FROM matched, unnest(organizations) v
+       GROUP BY v ORDER BY n DESC, v LIMIT 10)
+    UNION ALL (SELECT 'c', v, count(*) n FROM matched, unnest(countries) v
+       GROUP BY v ORDER BY n DESC, v LIMIT 10)
+    UNION ALL (SELECT 's', source, count(*) n FROM matched WHERE source <> ''
+       GROUP BY source ORDER BY n DESC, source LIMIT 10)
+"""
+
+
+def _where(params: dict) -> tuple[str, dict]:
+    clauses, values = [], {}
+    if "q" in params:
+        clauses.append(f"a.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
+        values["q"] = params["q"]
+    if "country" in params:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM articles_placemention t JOIN articles_place p"
+            " ON p.id = t.entity_id WHERE t.article_id = a.id AND p.country_code = %(country)s"
+            " AND t.state IN ('suggested', 'confirmed'))"
+        )
+        values["country"] = params["country"]
+    if "person_id" in params:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM articles_personmention t WHERE t.article_id = a.id"
+            " AND t.entity_id = %(person_id)s AND t.state IN ('suggested', 'confirmed'))"
+        )
+        values["person_id"] = params["person_id"]
+    if "date_from" in params:
+        clauses.append("a.published_on BETWEEN %(date_from)s AND %(date_to)s")
+        values.update(date_from=params["date_from"], date_to=params["date_to"])
+    return " AND ".join(clauses) or "true", values
+
+
+def _resolved(cursor, params: dict) -> dict:
+    """A person filter by id, as the app's form resolves it (the planner then knows
+    how common that person is)."""
+    if "person" not in params:
+        return params
+    cursor.execute("SELECT id FROM articles_person WHERE slug = %s", [params["person"]])
+    return {**params, "person_id": cursor.fetchone()[0]}
+
+
+def floor(cursor, params: dict) -> list[int]:
+    """Newsdesk's plan without Django: capped ids, newest candidates, rank, facets."""
+    where, values = _where(_resolved(cursor, params))
+    text = "q" in params
+    if text:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(
+        f"SELECT id FROM articles_article a WHERE {where} LIMIT %(n)s",
+        {**values, "n": search.COUNT_CAP + 1},
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    sample = ids
+    if len(ids) > search.COUNT_CAP or (text and len(ids) > search.RANK_CANDIDATES):
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(
+            "SELECT published_on - DATE '1970-01-01' FROM articles_article"
+            " ORDER BY published_on DESC OFFSET %s LIMIT 1",
+            [2 * search.RANK_CANDIDATES - 1],
+        )
+        day = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT id FROM articles_article a WHERE {where}"
+            " AND (a.published_on - DATE '1970-01-01') >= %(day)s"
+            " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
+            {**values, "day": day, "n": search.RANK_CANDIDATES},
+        )
+        newest = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_indexscan = on")
+        if len(newest) == search.RANK_CANDIDATES and len(ids) > search.COUNT_CAP:
+            sample = newest
+    if text:
+        ranked = ids if len(ids) <= search.RANK_CANDIDATES else sample[: search.RANK_CANDIDATES]
+        cursor.execute(
+            f"SELECT id, ts_headline('{SEARCH_CONFIG}', body, q, 'MaxFragments=2') FROM ("
+            f"  SELECT a.id, a.body, q, ts_rank_cd(a.search_vector, q, 1) AS r, a.published_on"
+            f"  FROM articles_article a, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s) q"
+            f"  WHERE a.id = ANY(%(ids)s::bigint[])"
+            f"  ORDER BY r DESC, a.published_on DESC, a.id DESC LIMIT 20) AS page",
+            {"q": params["q"], "ids": ranked},
+        )
+    else:
+        cursor.execute(
+            f"SELECT id, title FROM articles_article a WHERE {where}"
+            " ORDER BY published_on DESC, id DESC LIMIT 20",
+            values,
+        )
+    page = [row[0] for row in cursor.fetchall()]
+    cursor.execute(FACETS_SQL, {"ids": sample})
+    cursor.fetchall()
+    return page
+
+
+def exact(cursor, params: dict) -> list[int]:
+    """The textbook answer: rank every match, count every match, facet every match."""
+    where, values = _where(_resolved(cursor, params))
+    order = (
+        f"ts_rank_cd(a.search_vector, websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s), 1) DESC,"
+        if "q" in params
+        else ""
+    )
+    cursor.execute(
+        f"SELECT id FROM articles_article a WHERE {where}"
+        f" ORDER BY {order} published_on DESC, id DESC LIMIT 20",
+        values,
+    )
+    page = [row[0] for row in cursor.fetchall()]
+    cursor.execute(f"SELECT count(*) FROM articles_article a WHERE {where}", values)
+    cursor.execute(
+        FACETS_SQL.replace(
+            "WHERE article_id = ANY(%(ids)s::bigint[])",
+            f"WHERE article_id IN (SELECT id FROM articles_article a WHERE {where})",
+        ),
+        values,
+    )
+    cursor.fetchall()
+    return page
+
+
+# --- Timing ----------------------------------------------------------------------------
 
 
 def time_call(fn, repeat: int) -> list[float]:
@@ -96,9 +223,30 @@ def summary(samples: list[float]) -> tuple[float, float, float]:
     return statistics.median(ordered), p95, ordered[-1]
 
 
+def in_transaction(fn, params):
+    from django.db import transaction
+
+    def run():
+        with transaction.atomic(), connection.cursor() as wrapper:
+            return fn(wrapper.cursor, params)
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per query")
+    parser.add_argument("--no-peer", action="store_true", help="skip Datasette")
+    parser.add_argument("--no-exact", action="store_true", help="skip the exact SQL")
+    parser.add_argument(
+        "--slow-repeat",
+        type=int,
+        default=3,
+        help="timed runs for the exact SQL and Datasette, which take seconds (default 3)",
+    )
+    parser.add_argument(
+        "--peer-db", type=Path, default=None, help="SQLite file for Datasette (default: tmp)"
+    )
     args = parser.parse_args()
 
     from django.core.management import call_command
@@ -106,36 +254,94 @@ def main() -> None:
     call_command("collectstatic", "--no-input", verbosity=0)  # pages need the manifest
     client = Client(HTTP_HOST="localhost")
     total = Article.objects.count()
-    print(f"Archive: {total:,} articles; {args.repeat} runs per query (after one warm-up)")
+    mix = query_mix()
+    peer = None
+    if not args.no_peer:
+        peer = start_peer(args.peer_db, total)
+
+    print(f"Archive: {total:,} articles; {args.repeat} runs per query after one warm-up")
     header = (
-        f"{'query':<18} {'target':<5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'/ SQL p50':>10}"
+        f"{'query':<18} {'target':<9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}"
+        f" {'API/floor':>10} {'API/peer':>9}"
     )
     print(header)
     print("-" * len(header))
-    worst_p95 = 0.0
-    for label, params in query_mix():
-        sql_key = "q" if "q" in params else ("dates" if "date_from" in params else None)
-        sql_p50 = None
-        if sql_key:
-            with connection.cursor() as cursor:
-                sql = RAW_SQL[sql_key]
-                sql_samples = time_call(
-                    lambda sql=sql, params=params: cursor.execute(sql, params) or cursor.fetchall(),
-                    args.repeat,
+    worst_p95, overlaps = 0.0, {}
+    try:
+        for label, params in mix:
+            rows = {}
+            floor_p50 = peer_p50 = None
+            for target, url in (("API", "/api/articles/"), ("HTML", "/search/")):
+
+                def request(url=url, params=params):
+                    response = client.get(url, params)
+                    assert response.status_code == 200, (url, params, response.status_code)
+
+                rows[target] = summary(time_call(request, args.repeat))
+                worst_p95 = max(worst_p95, rows[target][1])
+            rows["floor"] = summary(time_call(in_transaction(floor, params), args.repeat))
+            floor_p50 = rows["floor"][0]
+            if not args.no_exact:
+                rows["exact SQL"] = summary(
+                    time_call(in_transaction(exact, params), args.slow_repeat)
                 )
-            sql_p50, sql_p95, sql_max = summary(sql_samples)
-            print(f"{label:<18} {'SQL':<5} {sql_p50:8.1f} {sql_p95:8.1f} {sql_max:8.1f} {'':>10}")
-        for target, url in (("API", "/api/articles/"), ("HTML", "/search/")):
+            if peer is not None:
+                rows["Datasette"] = summary(
+                    time_call(lambda params=params: peer.get(params), args.slow_repeat)
+                )
+                peer_p50 = rows["Datasette"][0]
+            if "q" in params:
+                capped = in_transaction(floor, params)()
+                textbook = in_transaction(exact, params)()
+                overlaps[label] = len(set(capped) & set(textbook))
+            api_p50 = rows["API"][0]
+            for target, (p50, p95, worst) in rows.items():
+                ratio_floor = f"{api_p50 / floor_p50:9.2f}x" if target == "API" else ""
+                ratio_peer = f"{api_p50 / peer_p50:8.2f}x" if target == "API" and peer_p50 else ""
+                print(
+                    f"{label:<18} {target:<9} {p50:8.1f} {p95:8.1f} {worst:8.1f}"
+                    f" {ratio_floor:>10} {ratio_peer:>9}"
+                )
+    finally:
+        if peer is not None:
+            peer.stop()
+    if overlaps:
+        print(
+            "Top-20 overlap, capped ranking vs exact: "
+            + ", ".join(f"{label} {n}/20" for label, n in overlaps.items())
+        )
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"Done: {len(mix)} queries on {total:,} articles, worst p95 through Django"
+        f" {worst_p95:.1f} ms, peak RSS of this process {rss:.0f} MB."
+    )
 
-            def request(url=url, params=params):
-                response = client.get(url, params)
-                assert response.status_code == 200, (url, params, response.status_code)
 
-            p50, p95, worst = summary(time_call(request, args.repeat))
-            worst_p95 = max(worst_p95, p95)
-            ratio = f"{p50 / sql_p50:9.1f}x" if sql_p50 else f"{'—':>10}"
-            print(f"{label:<18} {target:<5} {p50:8.1f} {p95:8.1f} {worst:8.1f} {ratio}")
-    print(f"Done: {len(query_mix())} queries, worst p95 through Django {worst_p95:.1f} ms.")
+def start_peer(path: Path | None, total: int):
+    """Export the archive to SQLite (once per corpus size) and start Datasette."""
+    try:
+        from benchmarks.datasette_peer import DatasettePeer, export_corpus
+    except ImportError as error:  # the bench extra is not installed
+        print(f"Datasette peer skipped: {error}")
+        return None
+    from django.db import connection as db
+
+    path = path or Path(f"/tmp/newsdesk-peer-{total}.db")
+    if not path.exists():
+        settings = db.settings_dict
+        dsn = db.get_connection_params()
+        figures = export_corpus(_dsn(settings, dsn), path)
+        print(f"Datasette corpus: {figures}")
+    peer = DatasettePeer(path)
+    peer.start()
+    return peer
+
+
+def _dsn(settings: dict, params: dict) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    keys = ("host", "port", "dbname", "user", "password")
+    return make_conninfo(**{k: params[k] for k in keys if params.get(k)})
 
 
 if __name__ == "__main__":

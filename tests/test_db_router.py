@@ -55,6 +55,9 @@ def test_writes_go_to_primary(router):
     assert router.db_for_write(User) == "default"
 
 
+# Request signals run close_old_connections on any open connection; no test transaction
+# around it, which the router would rightly read as "stay on primary".
+@pytest.mark.django_db(transaction=True)
 def test_reads_after_a_write_in_the_same_request_stay_on_primary(router):
     request_started.send(sender=None, environ={"PATH_INFO": "/search/", "REQUEST_METHOD": "GET"})
     assert router.db_for_read(Article) == "replica_2"
@@ -64,12 +67,18 @@ def test_reads_after_a_write_in_the_same_request_stay_on_primary(router):
     assert router.db_for_read(Article) == "replica_2"
 
 
+# Request signals run close_old_connections on any open connection; no test transaction
+# around it, which the router would rightly read as "stay on primary".
+@pytest.mark.django_db(transaction=True)
 def test_a_new_request_starts_unpinned(router):
     router.db_for_write(Article)
     request_started.send(sender=None, environ={"PATH_INFO": "/", "REQUEST_METHOD": "GET"})
     assert router.db_for_read(Article) == "replica_2"
 
 
+# Request signals run close_old_connections on any open connection; no test transaction
+# around it, which the router would rightly read as "stay on primary".
+@pytest.mark.django_db(transaction=True)
 def test_admin_requests_read_from_primary(router):
     request_started.send(
         sender=None, environ={"PATH_INFO": "/admin/articles/article/", "REQUEST_METHOD": "GET"}
@@ -77,6 +86,9 @@ def test_admin_requests_read_from_primary(router):
     assert router.db_for_read(Article) == "default"
 
 
+# Request signals run close_old_connections on any open connection; no test transaction
+# around it, which the router would rightly read as "stay on primary".
+@pytest.mark.django_db(transaction=True)
 def test_unsafe_requests_read_from_primary(router):
     request_started.send(sender=None, environ={"PATH_INFO": "/search/", "REQUEST_METHOD": "POST"})
     assert router.db_for_read(Article) == "default"
