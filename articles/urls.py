@@ -1,9 +1,25 @@
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.decorators.http import require_safe
 
 from articles import api, feeds, views
 
 app_name = "articles"
+
+
+class CountryCode:
+    """Two ASCII letters, in either case (the view redirects to lower case). Anything
+    else is not a country page: 404, before any of it reaches the database."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CountryCode, "country")
 
 entity_feed = require_safe(feeds.EntityFeed())
 
@@ -25,8 +41,8 @@ urlpatterns = [
         name="organization-feed",
     ),
     path("countries/", views.entity_index, {"kind": "countries"}, name="countries"),
-    path("countries/<str:code>/", views.country_detail, name="country"),
-    path("countries/<str:key>/feed/", entity_feed, {"kind": "country"}, name="country-feed"),
+    path("countries/<country:code>/", views.country_detail, name="country"),
+    path("countries/<country:key>/feed/", entity_feed, {"kind": "country"}, name="country-feed"),
     path("places/<slug:slug>/", views.place_detail, name="place"),
     path("places/<slug:key>/feed/", entity_feed, {"kind": "place"}, name="place-feed"),
     path("api/articles/", api.article_list, name="api-articles"),

@@ -204,7 +204,7 @@ def live(request, django_db_setup, django_db_blocker, collected_static, tmp_path
                 f"\nlive fuzz: {sum(STATUSES.values())} requests over {len(ROUTES)} routes in "
                 f"{time.monotonic() - started:.0f} s; statuses "
                 + ", ".join(f"{status}: {n}" for status, n in sorted(STATUSES.items()))
-                + f" ({sum(KNOWN_500S.values())} of them known bugs, xfailed below)"
+                + f" ({sum(KNOWN_500S.values())} of them known bugs)"
                 + "; slowest "
                 + ", ".join(
                     f"{seconds:.2f} s {target[:60]!r}... ({len(target)} bytes)"
@@ -219,17 +219,9 @@ TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
 SENTENCE = re.compile(r"[A-Z][^.!?\n]{12,}[.!?]")
 
 
-# 500s the fuzz found whose cause is in code this module's author may not change: the
-# fuzz tolerates (and counts) them, and the xfail(strict=True) test below fails as soon
-# as one is fixed, so that its entry here is removed.
-NUL_IN_COUNTRY_CODE = (
-    "A NUL byte in the country code of /countries/<str:code>/ (and of the country feed "
-    "/countries/<str:key>/feed/) reaches PostgreSQL: DataError 'PostgreSQL text fields "
-    "cannot contain NUL (0x00) bytes', a 500. articles/views.py country_detail and "
-    "articles/feeds.py get_object pass the segment to get_entity unchecked; the str "
-    "converter takes any character but '/'."
-)
-KNOWN_BUGS = {re.compile(r"^/countries/[^/?]*%00"): NUL_IN_COUNTRY_CODE}
+# 500s the fuzz found and that are not fixed yet: the fuzz tolerates (and counts) them.
+# (A NUL byte in a country code was one: the country URLs now take two letters only.)
+KNOWN_BUGS: dict = {}
 KNOWN_500S: Counter[str] = Counter()
 
 
@@ -478,7 +470,6 @@ def test_junk_and_overlong_paths(live, path):
     check(live, path)
 
 
-@pytest.mark.xfail(strict=True, reason=NUL_IN_COUNTRY_CODE)
 @pytest.mark.parametrize("path", ["/countries/%00/", "/countries/r%00u/?q=nato"])
 def test_a_nul_byte_in_a_country_code_is_not_a_server_error(live, path):
     assert check(live, path).status in ALLOWED_STATUSES
