@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 python \
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: install run test lint format migrations-check bench lock db-stop clean loadtest
+.PHONY: install run test lint format migrations-check bench lock db-stop clean loadtest audit
 
 install: $(STAMP)
 
@@ -59,6 +59,10 @@ lock: install
 	$(PY) -m pip install --quiet "pip-tools>=7.4,<8"
 	$(VENV)/bin/pip-compile --quiet --extra dev --extra bench --generate-hashes --strip-extras \
 	  --allow-unsafe --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+
+# Known vulnerabilities in requirements.lock, from PyPI's advisory data (see the script).
+audit: install
+	$(PY) .ci/audit_dependencies.py requirements.lock
 
 db-stop: install
 	$(PY) -c 'from pathlib import Path; from newsdesk.embedded_db import stop_embedded_database as s; print("stopped" if s(Path(".pgdata")) else "not running")'
