@@ -53,8 +53,7 @@ def main() -> int:
             print(f"not audited {name}=={version}: PyPI unreachable ({detail})")
         audited += status == "audited"
     print(
-        f"Audited {audited} of {len(pins)} pins in {lock}: "
-        f"{vulnerable} with known vulnerabilities."
+        f"Audited {audited} of {len(pins)} pins in {lock}: {vulnerable} with known vulnerabilities."
     )
     return 1 if vulnerable or not audited else 0
 
