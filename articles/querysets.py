@@ -284,6 +284,10 @@ class ArticleQuerySet(models.QuerySet):
                 ids = recent.newest_ids(limit)
             if len(ids) == limit:
                 return ids
+            if archive > 0 and len(ids) * archive < limit * window:
+                # At this window's density the whole archive holds fewer than `limit`:
+                # a wider window would find as few; ask for all of them at once.
+                break
         with _planner_setting("enable_indexscan", "off", using=self.db):
             return self.newest_ids(limit)
 

@@ -132,33 +132,43 @@ def _newest(cursor, where: str, values: dict, n: int) -> list[int]:
         "SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles_article'::regclass"
     )
     archive = cursor.fetchone()[0]
-    cursor.execute("SET LOCAL enable_indexscan = off")
-    try:
-        for window in (2 * n, 16 * n, 128 * n, None):
-            day_clause = ""
-            if window and archive >= 0 and window > archive // 2:
-                continue
-            if window:
-                cursor.execute(
-                    "SELECT published_on - DATE '1970-01-01' FROM articles_article"
-                    " ORDER BY published_on DESC OFFSET %s LIMIT 1",
-                    [window - 1],
-                )
-                row = cursor.fetchone()
-                if row is None:
-                    continue
-                day_clause = f" AND (a.published_on - DATE '1970-01-01') >= {int(row[0])}"
+    for window in (2 * n, 16 * n, 128 * n, None):
+        day_clause = ""
+        if window and archive >= 0 and window > archive // 2:
+            continue
+        if window:
             cursor.execute(
-                f"SELECT id FROM articles_article a WHERE {where}{day_clause}"
+                "SELECT published_on - DATE '1970-01-01' FROM articles_article"
+                " ORDER BY published_on DESC OFFSET %s LIMIT 1",
+                [window - 1],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                continue
+            day_clause = f" AND (a.published_on - DATE '1970-01-01') >= {int(row[0])}"
+        # Only this statement is kept off the date index (as in the app).
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(
+            f"SELECT id FROM articles_article a WHERE {where}{day_clause}"
+            " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
+            {**values, "n": n},
+        )
+        newest = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SET LOCAL enable_indexscan = on")
+        if len(newest) == n or window is None:
+            return newest
+        if archive > 0 and len(newest) * archive < n * window:
+            # Too sparse for any window: all at once (as the app does).
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(
+                f"SELECT id FROM articles_article a WHERE {where}"
                 " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
                 {**values, "n": n},
             )
             newest = [row[0] for row in cursor.fetchall()]
-            if len(newest) == n or window is None:
-                return newest
-        return newest
-    finally:
-        cursor.execute("SET LOCAL enable_indexscan = on")
+            cursor.execute("SET LOCAL enable_indexscan = on")
+            return newest
+    return newest
 
 
 def floor(cursor, params: dict) -> list[int]:
