@@ -265,13 +265,16 @@ class ArticleQuerySet(models.QuerySet):
         a million articles); walking the date index instead tests, and detoasts, one
         search vector per row. Both cost seconds. The search index carries the day
         (DayNumber), so "matches since day D" is one index lookup that reads only the
-        rows it returns: look among the newest 2·limit articles, then 16·, 128·limit,
-        and only then everywhere. If a window holds `limit` matches, the newest `limit`
-        overall are in it.
+        rows it returns: look among the newest 2·limit articles first; if that window
+        holds too few, size the next from the density it showed (with a margin; at most
+        8 times wider, at least twice), and give up on windows once one would cover half
+        the archive or the density says the whole archive holds fewer than `limit`. If a
+        window holds `limit` matches, the newest `limit` overall are in it.
         """
         days = self.model.objects.order_by("-published_on").values_list("published_on", flat=True)
         archive = self._estimated_rows()
-        for window in (2 * limit, 16 * limit, 128 * limit):
+        window = 2 * limit
+        for _attempt in range(4):
             if archive >= 0 and window > archive // 2:
                 break  # a window of half the archive costs about as much as all of it
             oldest_day = days[window - 1 : window].first()
@@ -288,6 +291,10 @@ class ArticleQuerySet(models.QuerySet):
                 # At this window's density the whole archive holds fewer than `limit`:
                 # a wider window would find as few; ask for all of them at once.
                 break
+            # Every match in a window is read (and a phrase rechecked): widen only as far
+            # as the density seen says is needed, plus a quarter.
+            needed = limit * window * 5 // (4 * max(len(ids), 1))
+            window = min(8 * window, max(2 * window, needed))
         with _planner_setting("enable_indexscan", "off", using=self.db):
             return self.newest_ids(limit)
 

@@ -97,13 +97,13 @@ def _where(params: dict) -> tuple[str, dict]:
     if "q" in params:
         clauses.append(f"a.search_vector @@ websearch_to_tsquery('{SEARCH_CONFIG}', %(q)s)")
         values["q"] = params["q"]
-    if "country" in params:
+    if "place_ids" in params:
         clauses.append(
-            "EXISTS (SELECT 1 FROM articles_placemention t JOIN articles_place p"
-            " ON p.id = t.entity_id WHERE t.article_id = a.id AND p.country_code = %(country)s"
+            "EXISTS (SELECT 1 FROM articles_placemention t WHERE t.article_id = a.id"
+            " AND t.entity_id = ANY(%(place_ids)s::bigint[])"
             " AND t.state IN ('suggested', 'confirmed'))"
         )
-        values["country"] = params["country"]
+        values["place_ids"] = params["place_ids"]
     if "person_id" in params:
         clauses.append(
             "EXISTS (SELECT 1 FROM articles_personmention t WHERE t.article_id = a.id"
@@ -117,12 +117,16 @@ def _where(params: dict) -> tuple[str, dict]:
 
 
 def _resolved(cursor, params: dict) -> dict:
-    """A person filter by id, as the app's form resolves it (the planner then knows
-    how common that person is)."""
-    if "person" not in params:
-        return params
-    cursor.execute("SELECT id FROM articles_person WHERE slug = %s", [params["person"]])
-    return {**params, "person_id": cursor.fetchone()[0]}
+    """Person and country filters by id, as the app resolves them (the planner then
+    knows how common each is)."""
+    resolved = dict(params)
+    if "person" in params:
+        cursor.execute("SELECT id FROM articles_person WHERE slug = %s", [params["person"]])
+        resolved["person_id"] = cursor.fetchone()[0]
+    if "country" in params:
+        cursor.execute("SELECT id FROM articles_place WHERE country_code = %s", [params["country"]])
+        resolved["place_ids"] = [row[0] for row in cursor.fetchall()]
+    return resolved
 
 
 def _newest(cursor, where: str, values: dict, n: int) -> list[int]:

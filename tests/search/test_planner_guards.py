@@ -84,7 +84,7 @@ def test_past_the_cap_the_newest_matches_come_from_the_dated_index(
 
 
 def test_newest_text_matches_widen_the_window_until_it_holds_enough(article_factory):
-    """Windows of the newest 2n, 16n, 128n articles, then all: each answer is exact."""
+    """Windows of the newest 2n articles, then wider ones, then all: each answer is exact."""
     from articles.models import Article
 
     start = date(2020, 1, 1)
@@ -98,10 +98,9 @@ def test_newest_text_matches_widen_the_window_until_it_holds_enough(article_fact
     matches = Article.objects.search("ceasefire")
     expected = list(matches.newest_first().values_list("pk", flat=True))
 
-    # n=2: windows of 4 and 32 newest articles hold 0 and 2 matches: the first window
-    # has too few, the second is enough.
+    # n=2: the first windows (4, then wider) hold no match; a wider one is enough.
     assert matches.newest_text_match_ids(2) == expected[:2]
-    # n=5: 10 newest hold none, 80 is larger than the archive: the whole archive.
+    # n=5: the windows hold too few until one is larger than the archive: all of it.
     assert matches.newest_text_match_ids(5) == expected[:5]
     assert matches.newest_text_match_ids(100) == expected
 
