@@ -130,48 +130,46 @@ def _resolved(cursor, params: dict) -> dict:
 
 
 def _newest(cursor, where: str, values: dict, n: int) -> list[int]:
-    """The newest n matches: windows of the newest 2n, 16n, 128n articles, then all,
-    each answered inside the dated search index (as newest_text_match_ids does)."""
+    """The newest n matches: windows of the newest articles sized as
+    newest_text_match_ids sizes them, then all, each answered inside the dated index."""
     cursor.execute(
         "SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles_article'::regclass"
     )
     archive = cursor.fetchone()[0]
-    for window in (2 * n, 16 * n, 128 * n, None):
-        day_clause = ""
-        if window and archive >= 0 and window > archive // 2:
-            continue
-        if window:
-            cursor.execute(
-                "SELECT published_on - DATE '1970-01-01' FROM articles_article"
-                " ORDER BY published_on DESC OFFSET %s LIMIT 1",
-                [window - 1],
-            )
-            row = cursor.fetchone()
-            if row is None:
-                continue
-            day_clause = f" AND (a.published_on - DATE '1970-01-01') >= {int(row[0])}"
-        # Only this statement is kept off the date index (as in the app).
-        cursor.execute("SET LOCAL enable_indexscan = off")
+    window = 2 * n
+    for _attempt in range(4):
+        if archive >= 0 and window > archive // 2:
+            break
         cursor.execute(
-            f"SELECT id FROM articles_article a WHERE {where}{day_clause}"
-            " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
-            {**values, "n": n},
+            "SELECT published_on - DATE '1970-01-01' FROM articles_article"
+            " ORDER BY published_on DESC OFFSET %s LIMIT 1",
+            [window - 1],
         )
-        newest = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SET LOCAL enable_indexscan = on")
-        if len(newest) == n or window is None:
+        row = cursor.fetchone()
+        if row is None:
+            break
+        newest = _newest_in(cursor, where, values, n, f" AND {DAY} >= {int(row[0])}")
+        if len(newest) == n:
             return newest
         if archive > 0 and len(newest) * archive < n * window:
-            # Too sparse for any window: all at once (as the app does).
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute(
-                f"SELECT id FROM articles_article a WHERE {where}"
-                " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
-                {**values, "n": n},
-            )
-            newest = [row[0] for row in cursor.fetchall()]
-            cursor.execute("SET LOCAL enable_indexscan = on")
-            return newest
+            break  # too sparse for any window: all at once (as the app does)
+        window = min(8 * window, max(2 * window, n * window * 5 // (4 * max(len(newest), 1))))
+    return _newest_in(cursor, where, values, n, "")
+
+
+DAY = "(a.published_on - DATE '1970-01-01')"
+
+
+def _newest_in(cursor, where: str, values: dict, n: int, day_clause: str) -> list[int]:
+    """One look for the newest n matches, kept off the date index (as in the app)."""
+    cursor.execute("SET LOCAL enable_indexscan = off")
+    cursor.execute(
+        f"SELECT id FROM articles_article a WHERE {where}{day_clause}"
+        " ORDER BY published_on DESC, id DESC LIMIT %(n)s",
+        {**values, "n": n},
+    )
+    newest = [row[0] for row in cursor.fetchall()]
+    cursor.execute("SET LOCAL enable_indexscan = on")
     return newest
 
 
