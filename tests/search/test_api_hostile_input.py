@@ -8,10 +8,25 @@ and dates of every wrong shape, sent percent-encoded as a browser would.
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from tests.search import API_URL, SEARCH_PAGE_URL
+from tests.search.conftest import build_archive
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def archive(django_db_setup, django_db_blocker):
+    """One archive for the module's 1,500 requests, rolled back when the module ends.
+
+    None of them writes, and building it for each one was half of the module's time.
+    Each test still runs in a savepoint of its own inside this transaction.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_archive()
+        transaction.set_rollback(True)
+
 
 HOSTILE_PARAMETERS = ["q", "person", "country", "date_from", "page", "page_size", "sort"]
 
