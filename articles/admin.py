@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models import Count, F, Func, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -32,7 +32,6 @@ from articles.models import (
     PlaceMention,
     SlugRedirect,
 )
-from articles.querysets import VISIBLE_STATES
 
 # ---------------------------------------------------------------------------- tags
 
@@ -338,15 +337,7 @@ class EntityAdmin(admin.ModelAdmin):
     readonly_fields = ["gazetteer_key"]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                article_count=Count(
-                    "mentions", filter=Q(mentions__state__in=VISIBLE_STATES), distinct=True
-                )
-            )
-        )
+        return super().get_queryset(request).with_article_counts()
 
     def get_search_results(self, request, queryset, search_term):
         """Names, slugs, and aliases too (case-insensitively): "Kyiv" finds Kiev."""

@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from articles.loader import IMPORTED_FIELDS
-from articles.models import ENTITY_MODELS, TAG_MODELS, Article, Place
+from articles.models import ENTITY_MODELS, TAG_MODELS, Article, MentionCount, Place
 
 FORMAT_VERSION = 1
 TAG_FIELDS = [
@@ -117,6 +117,8 @@ def import_archive(path: Path) -> dict[str, int]:
                     counts["entities"] += 1
             except Exception as error:
                 raise ValueError(f"{path}:{number}: {error}") from error
+    # Each article's tags journaled their counts apart: one row per entity again.
+    MentionCount.objects.compact()
     return counts
 
 

@@ -120,9 +120,21 @@ def best_match(text: str, *, kinds: tuple[str, ...]) -> EntityMatch | None:
     return matches[0] if matches else None
 
 
-def co_mentioned(entity, *, limit: int = 10) -> list[dict]:
-    """Who and what appears most often in the same articles as `entity`, with counts."""
-    own_articles = entity.mentions.filter(state__in=VISIBLE_STATES).values("article")
+# The "appears most with" panel counts within an entity's latest tagged articles: all
+# of them for most entities; for a president in 40% of the archive, the latest
+# CO_MENTION_ARTICLES (aggregating all 40,000 of his articles took 0.8 s a page view).
+CO_MENTION_ARTICLES = 2_000
+
+
+def co_mentioned(entity, *, limit: int = 10, within: int = CO_MENTION_ARTICLES) -> list[dict]:
+    """Who and what appears most often in the same articles as `entity`, with counts,
+    among the latest `within` articles tagged with it (read from the visible-tags index).
+    """
+    own_articles = (
+        entity.mentions.filter(state__in=VISIBLE_STATES)
+        .order_by("-article_id")
+        .values("article_id")[:within]
+    )
     results = []
     for kind, model in MODELS.items():
         others = model.objects.filter(

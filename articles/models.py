@@ -18,6 +18,7 @@ from articles.querysets import (
     ArticleQuerySet,
     DayNumber,
     EntityQuerySet,
+    MentionCountQuerySet,
 )
 
 
@@ -450,3 +451,32 @@ class ArticleFacets(models.Model):
 
     def __str__(self) -> str:
         return f"facets of article {self.article_id}"
+
+
+class MentionCount(models.Model):
+    """How many articles tag an entity visibly, as a journal of changes.
+
+    Database triggers on the three tag tables (migration 0008) add a row per statement
+    and entity whose visible tags it added (+n) or took away (-n); an entity's count is
+    the sum of its rows. The index pages, entity pages and name look-ups read counts
+    here instead of counting up to 10 million tags per view. A journal rather than one
+    row per entity: concurrent imports append and never wait for each other's row
+    locks (a counter row for "United States" would serialize them, and could deadlock
+    them). `compact()` folds the journal back to one row per entity after each import.
+    """
+
+    kind = models.CharField(max_length=12)  # "person", "organization" or "place"
+    entity_id = models.BigIntegerField()
+    articles = models.IntegerField()
+
+    objects = MentionCountQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["kind", "entity_id"], include=["articles"], name="mention_count_entity_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.entity_id}: {self.articles:+d} articles"

@@ -20,6 +20,7 @@ from articles.models import (
     TAG_MODELS,
     Article,
     Mention,
+    MentionCount,
     Person,
     Place,
     SlugRedirect,
@@ -83,6 +84,10 @@ def tag_articles(
         report.articles += len(articles)
         if on_batch is not None:
             on_batch(len(articles))
+    if ids:
+        # Every batch journaled its count changes (MentionCount): fold them now, so the
+        # pages that read counts sum one row per entity, not one per batch.
+        MentionCount.objects.compact()
     return report
 
 

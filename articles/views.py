@@ -214,6 +214,7 @@ def _entity_page(request, entity, *, kind: str, scope_param: str, scope_value: s
         "filterset": result.filterset,
         "article_count": entity.article_count,
         "co_mentions": lookups.co_mentioned(entity, limit=10),
+        "co_mention_window": lookups.CO_MENTION_ARTICLES,
         "chips": [chip for chip in _active_filter_chips(result) if chip["key"] != scope_param],
     }
     if result.is_valid:
