@@ -35,8 +35,11 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 
 from articles.models import (
+    ENTITY_MODELS,
+    TAG_MODELS,
     Article,
     Mention,
     Organization,
@@ -421,3 +424,43 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize(
             "hostile", [value for _, value in HOSTILE_INPUTS], ids=[n for n, _ in HOSTILE_INPUTS]
         )
+
+
+def random_raw_tag_edits(rng, steps: int) -> None:
+    """`steps` random tag edits in raw SQL, past the application code: state changes,
+    deletes, moves to another entity and inserts, on the three tag tables. For tests
+    of what database triggers keep in step with the tags."""
+    for _ in range(steps):
+        kind = rng.choice(list(TAG_MODELS))
+        table = TAG_MODELS[kind]._meta.db_table
+        mentions = list(TAG_MODELS[kind].objects.values_list("pk", flat=True))
+        entities = list(ENTITY_MODELS[kind].objects.values_list("pk", flat=True))
+        action = rng.choice(["state", "delete", "move", "insert"])
+        with connection.cursor() as cursor:
+            if action == "state" and mentions:
+                cursor.execute(
+                    f"UPDATE {table} SET state = %s WHERE id = %s",
+                    [rng.choice(["suggested", "confirmed", "rejected"]), rng.choice(mentions)],
+                )
+            elif action == "delete" and mentions:
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [rng.choice(mentions)])
+            elif action == "move" and mentions:
+                cursor.execute(
+                    f"UPDATE {table} SET entity_id = %s WHERE id = %s"
+                    f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.entity_id = %s"
+                    f" AND t.article_id = (SELECT article_id FROM {table} WHERE id = %s))",
+                    [rng.choice(entities), rng.choice(mentions)] * 2,
+                )
+            else:
+                article = rng.choice(list(Article.objects.values_list("pk", flat=True)))
+                cursor.execute(
+                    f"INSERT INTO {table} (article_id, entity_id, count, offsets, evidence,"
+                    " surface_forms, role, origin, state, created_at)"
+                    " VALUES (%s, %s, 1, '{}', '', '{}', '', 'editor', %s, now())"
+                    " ON CONFLICT DO NOTHING",
+                    [
+                        article,
+                        rng.choice(entities),
+                        rng.choice(["suggested", "confirmed", "rejected"]),
+                    ],
+                )

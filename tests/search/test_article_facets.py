@@ -7,7 +7,6 @@ import random
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from articles import editing
 from articles.models import (
@@ -21,6 +20,7 @@ from articles.models import (
     PlaceMention,
 )
 from articles.search import facets_for
+from tests.search.conftest import random_raw_tag_edits
 
 pytestmark = pytest.mark.django_db
 
@@ -116,32 +116,7 @@ def test_review_merge_place_edits_and_deletes_keep_it_in_step(archive, admin_use
 
 def test_random_edits_by_raw_sql_keep_it_in_step(archive):
     """Triggers, not application code, keep the row: raw SQL edits are followed too."""
-    rng = random.Random(7)
-    tables = [PersonMention, OrganizationMention, PlaceMention]
-    for _ in range(40):
-        model = rng.choice(tables)
-        mentions = list(model.objects.values_list("pk", flat=True))
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            action = rng.choice(["state", "delete", "move"])
-            if action == "state" and mentions:
-                cursor.execute(
-                    f"UPDATE {table} SET state = %s WHERE id = %s",
-                    [rng.choice(["suggested", "confirmed", "rejected"]), rng.choice(mentions)],
-                )
-            elif action == "delete" and mentions:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [rng.choice(mentions)])
-            else:
-                article = rng.choice(list(Article.objects.values_list("pk", flat=True)))
-                entity_model = model._meta.get_field("entity").related_model
-                entity = rng.choice(list(entity_model.objects.values_list("pk", flat=True)))
-                cursor.execute(
-                    f"INSERT INTO {table} (article_id, entity_id, count, offsets, evidence,"
-                    " surface_forms, role, origin, state, created_at)"
-                    " VALUES (%s, %s, 1, '{}', '', '{}', '', 'editor', 'confirmed', now())"
-                    " ON CONFLICT DO NOTHING",
-                    [article, entity],
-                )
+    random_raw_tag_edits(random.Random(7), 40)
     assert_all_in_step()
 
 

@@ -24,7 +24,7 @@ from articles.models import (
     Place,
     PlaceMention,
 )
-from tests.search.conftest import build_archive
+from tests.search.conftest import build_archive, random_raw_tag_edits
 
 SHOWN = ("suggested", "confirmed")
 
@@ -94,38 +94,7 @@ def test_review_merge_and_deletes_keep_the_counts_in_step(archive, admin_user):
 @pytest.mark.django_db
 def test_random_edits_by_raw_sql_keep_the_counts_in_step(archive):
     """Triggers, not application code, keep the counts: raw SQL edits are followed too."""
-    rng = random.Random(11)
-    for _ in range(60):
-        kind = rng.choice(list(TAG_MODELS))
-        model = TAG_MODELS[kind]
-        table = model._meta.db_table
-        mentions = list(model.objects.values_list("pk", flat=True))
-        entities = list(ENTITY_MODELS[kind].objects.values_list("pk", flat=True))
-        action = rng.choice(["state", "delete", "move", "insert"])
-        with connection.cursor() as cursor:
-            if action == "state" and mentions:
-                cursor.execute(
-                    f"UPDATE {table} SET state = %s WHERE id = %s",
-                    [rng.choice(["suggested", "confirmed", "rejected"]), rng.choice(mentions)],
-                )
-            elif action == "delete" and mentions:
-                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [rng.choice(mentions)])
-            elif action == "move" and mentions:
-                cursor.execute(
-                    f"UPDATE {table} SET entity_id = %s WHERE id = %s"
-                    f" AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.entity_id = %s"
-                    f" AND t.article_id = (SELECT article_id FROM {table} WHERE id = %s))",
-                    [rng.choice(entities), rng.choice(mentions)] * 2,
-                )
-            else:
-                article = rng.choice(list(Article.objects.values_list("pk", flat=True)))
-                cursor.execute(
-                    f"INSERT INTO {table} (article_id, entity_id, count, offsets, evidence,"
-                    " surface_forms, role, origin, state, created_at)"
-                    " VALUES (%s, %s, 1, '{}', '', '{}', '', 'editor', %s, now())"
-                    " ON CONFLICT DO NOTHING",
-                    [article, rng.choice(entities), rng.choice((*SHOWN, "rejected"))],
-                )
+    random_raw_tag_edits(random.Random(11), 60)
     assert_all_in_step()
 
 
