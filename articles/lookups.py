@@ -206,19 +206,23 @@ def _other_spellings(words: list[str]) -> dict[str, list[str]]:
         }
     )
     lowered = sorted({word.lower() for word in words})
+    per_kind = [
+        model.objects.alias(lower_name=Lower("name"))
+        .filter(Q(aliases__overlap=variants) | Q(lower_name__in=lowered))
+        .values_list("name", "aliases")
+        for model in MODELS.values()
+    ]
+    # One round trip for the three kinds: this runs before every text search.
+    candidates = per_kind[0].union(*per_kind[1:], all=True)
     found: dict[str, list[str]] = {}
-    for model in MODELS.values():
-        candidates = model.objects.alias(lower_name=Lower("name")).filter(
-            Q(aliases__overlap=variants) | Q(lower_name__in=lowered)
-        )
-        for name, aliases in candidates.values_list("name", "aliases"):
-            all_names = [name, *aliases]
-            folded = {fold_name(n) for n in all_names}
-            for word in words:
-                if fold_name(word) in folded:
-                    others = [n for n in all_names if fold_name(n) != fold_name(word)]
-                    found.setdefault(word, [])
-                    found[word].extend(n for n in others if n not in found[word])
+    for name, aliases in candidates:
+        all_names = [name, *aliases]
+        folded = {fold_name(n) for n in all_names}
+        for word in words:
+            if fold_name(word) in folded:
+                others = [n for n in all_names if fold_name(n) != fold_name(word)]
+                found.setdefault(word, [])
+                found[word].extend(n for n in others if n not in found[word])
     return {word: names for word, names in found.items() if names}
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from articles.models import Person, Place
+from articles.lookups import expand_query
+from articles.models import Organization, Person, Place
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +54,18 @@ def test_the_search_page_shows_what_else_it_searched(client, spellings):
 
     assert "Also searched:" in page and "Kiev" in page
     assert page.count('class="card"') == 2
+
+
+def test_names_of_every_kind_are_widened_in_one_query(spellings, django_assert_num_queries):
+    # A person, a place and (by its lowercased name) an organization in one text query:
+    # the widening runs before every text search, so it asks once for all three kinds.
+    Organization.objects.create(name="OSCE", aliases=["Organization for Security"])
+    with django_assert_num_queries(1):
+        expanded = expand_query("Zelensky Kyiv osce")
+
+    assert set(expanded.also_searched) == {
+        "Volodymyr Zelenskiy",
+        "Zelenskiy",
+        "Kiev",
+        "Organization for Security",
+    }
