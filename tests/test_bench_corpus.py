@@ -173,6 +173,25 @@ def test_build_copies_articles_and_mentions_in_and_restores_the_indexes(tmp_path
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'articles_article'")
         indexes = {row[0] for row in cursor.fetchall()}
     assert {"article_search_idx", "article_newest_idx"} <= indexes
+    # The facet rows, written in one pass after the load, say what the tags say; the
+    # triggers that keep them are on again for the writes that follow.
+    for article in Article.objects.select_related("facets"):
+        people = sorted(set(article.personmention_set.values_list("entity_id", flat=True)))
+        countries = sorted(
+            set(
+                article.placemention_set.exclude(entity__country_code="").values_list(
+                    "entity__country_code", flat=True
+                )
+            )
+        )
+        assert (article.facets.people, article.facets.countries) == (people, countries)
+        assert article.facets.source == article.source
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s AND tgenabled = 'D'",
+            ["%facets_insert"],
+        )
+        assert cursor.fetchall() == []
 
     again = corpus.build(6, seed=1, replace=True, shared=shared)
     assert again.deleted == 6
