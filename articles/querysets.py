@@ -267,7 +267,7 @@ class ArticleQuerySet(models.QuerySet):
     def newest_ids(self, limit: int) -> list[int]:
         return list(self.newest_first().values_list("pk", flat=True)[:limit])
 
-    def newest_text_match_ids(self, limit: int) -> list[int]:
+    def newest_text_match_ids(self, limit: int, *, since: date | None = None) -> list[int]:
         """The newest `limit` ids of these text matches, for a query matching many more.
 
         Sorting every match by date reads every matching row (257,000 rows for "said" at
@@ -278,7 +278,9 @@ class ArticleQuerySet(models.QuerySet):
         holds too few, size the next from the density it showed (with a margin; at most
         8 times wider, at least twice), and give up on windows once one would cover half
         the archive or the density says the whole archive holds fewer than `limit`. If a
-        window holds `limit` matches, the newest `limit` overall are in it.
+        window holds `limit` matches, the newest `limit` overall are in it. `since` is the
+        search's own first day, if it has one: a window reaching back past it narrows
+        nothing, so the search is asked once instead.
         """
         days = self.model.objects.order_by("-published_on").values_list("published_on", flat=True)
         archive = self._estimated_rows()
@@ -289,6 +291,8 @@ class ArticleQuerySet(models.QuerySet):
             oldest_day = days[window - 1 : window].first()
             if oldest_day is None:  # the archive is smaller than the window
                 break
+            if since is not None and oldest_day <= since:
+                break  # no narrower than the date filter: "a word in the last year"
             recent = self.alias(day=DayNumber("published_on")).filter(
                 day__gte=(oldest_day - EPOCH).days
             )

@@ -142,7 +142,11 @@ def _fetch(result: SearchResult, filterset: ArticleFilter, *, facets: bool, usin
     by_id = Article.objects.using(using).filter
     text, sort = result.query_text, filterset.sort_order
     # Text: newest first. Filters only: in any order.
-    ids = matches.newest_text_match_ids(COUNT_CAP + 1) if text else matches.match_ids(COUNT_CAP + 1)
+    if text:
+        since = filterset.form.cleaned_data.get("date_from")
+        ids = matches.newest_text_match_ids(COUNT_CAP + 1, since=since)
+    else:
+        ids = matches.match_ids(COUNT_CAP + 1)
     result.count = len(ids)
     newest: list[int] | None = None
     if result.count_is_capped:

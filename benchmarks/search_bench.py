@@ -28,7 +28,7 @@ import resource
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +149,11 @@ def _newest(cursor, where: str, values: dict, n: int) -> list[int]:
         row = cursor.fetchone()
         if row is None:
             break
+        if (
+            "date_from" in values
+            and row[0] <= (date.fromisoformat(values["date_from"]) - EPOCH).days
+        ):
+            break  # the window reaches past the date filter: all at once (as the app does)
         newest = _newest_in(cursor, where, values, n, f" AND {DAY} >= {int(row[0])}")
         if len(newest) == n:
             return newest
@@ -158,6 +163,7 @@ def _newest(cursor, where: str, values: dict, n: int) -> list[int]:
     return _newest_in(cursor, where, values, n, "")
 
 
+EPOCH = date(1970, 1, 1)
 DAY = "(a.published_on - DATE '1970-01-01')"
 
 

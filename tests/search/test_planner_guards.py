@@ -113,6 +113,39 @@ def test_newest_text_matches_widen_the_window_until_it_holds_enough(article_fact
     assert matches.newest_text_match_ids(100) == expected
 
 
+def test_a_search_with_a_first_day_skips_windows_that_reach_past_it(article_factory):
+    """A window older than the search's own date filter narrows nothing: ask once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import Article
+
+    first = date(2020, 1, 1)
+    # 400 days of old reports, then 30 days of other news with two reports among the
+    # newest ten: a window of the newest 10 finds 2 of 5, and its density sends the
+    # search on to wider windows, which reach back past the last 15 days.
+    for n in range(430):
+        day = first + timedelta(days=n)
+        if n < 400 or n in (425, 427):
+            article_factory(f"Ceasefire report {n}", "The ceasefire held.", day, "TASS")
+        else:
+            article_factory(f"Weather {n}", "Rain all day.", day, "TASS")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")  # windows are sized by the row estimate
+    since = first + timedelta(days=415)
+    matches = Article.objects.search("ceasefire").filter(published_on__gte=since)
+    expected = list(matches.newest_first().values_list("pk", flat=True))
+    assert len(expected) == 2
+
+    def text_queries(**kwargs):
+        with CaptureQueriesContext(connection) as captured:
+            assert matches.newest_text_match_ids(5, **kwargs) == expected
+        return [q["sql"] for q in captured if "@@" in q["sql"]]
+
+    assert len(text_queries()) == 4  # the newest 10, 31, 96, then all
+    assert len(text_queries(since=since)) == 2  # the newest 10, then all
+
+
 def test_the_dated_window_is_answered_inside_the_search_index(twelve_reports):
     from django.db import connection, transaction
 
