@@ -549,8 +549,8 @@ def drop_indexes(cursor) -> None:
 
 
 def set_facet_triggers(cursor, *, enabled: bool) -> None:
-    # ALTER TABLE refuses while checks are queued (a --replace's deletes, the refresh's
-    # inserts): run them now, then defer again as Django's foreign keys are declared.
+    # ALTER TABLE refuses while foreign-key checks are queued (a --replace's deletes
+    # queue them): run them now, then defer again as Django declares its foreign keys.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     action = "ENABLE" if enabled else "DISABLE"
